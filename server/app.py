@@ -1,0 +1,109 @@
+"""`create_app(config)`: the one place every service is built and wired together.
+
+Resources open and close with the application through aiohttp cleanup contexts, in order: the database
+(embedded or external), Redis, then the services that use them. There is no module-level state: two apps
+in one process (as the tests run them) share nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+from redis.asyncio import Redis
+
+from server.accounts import AccountService
+from server.config import Config
+from server.database import create_pool, migrate
+from server.embedded import start_embedded_postgres
+from server.http import accounts as account_routes
+from server.http import operations as operation_routes
+from server.http.middleware import error_middleware
+from server.i18n import Catalogs
+from server.passwords import Passwords
+from server.services import SERVICES, Services
+from server.sio.connections import DisconnectReason, LiveConnections
+from server.sio.events import register_socket_events
+from server.sio.server import create_socketio
+from server.store import AccountStore
+
+log = structlog.get_logger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[error_middleware])
+    sio = create_socketio(config)
+    sio.attach(app)
+
+    async def services_context(app: web.Application) -> AsyncIterator[None]:
+        services = await _open_services(config, sio)
+        app[SERVICES] = services
+        register_socket_events(services)
+        log.info("oncommun_started", redis=bool(config.redis_url))
+        try:
+            yield
+        finally:
+            await _close_services(services)
+
+    app.cleanup_ctx.append(services_context)
+    app.on_shutdown.append(_close_sockets)
+    app.router.add_routes(operation_routes.routes)
+    app.router.add_routes(account_routes.routes)
+    if STATIC_DIR.is_dir():
+        app.router.add_get("/", _index)
+        app.router.add_static("/static/", STATIC_DIR)
+    return app
+
+
+async def _open_services(config: Config, sio: object) -> Services:
+    dsn = config.database_url or start_embedded_postgres(config.embedded_pg_dir)
+    pool = await create_pool(dsn, min_size=config.db_pool_min, max_size=config.db_pool_max)
+    if config.migrate_on_start:
+        async with pool.acquire() as connection:
+            await migrate(connection)
+    redis = Redis.from_url(config.redis_url) if config.redis_url else None
+    i18n = Catalogs()
+    account_store = AccountStore(pool)
+    accounts = AccountService(
+        account_store,
+        Passwords(
+            time_cost=config.argon2_time_cost,
+            memory_kib=config.argon2_memory_kib,
+            parallelism=config.argon2_parallelism,
+        ),
+        config,
+    )
+    live_connections = LiveConnections(sio, accounts, i18n, config.session_check_seconds)
+    return Services(
+        config=config,
+        pool=pool,
+        redis=redis,
+        i18n=i18n,
+        sio=sio,
+        account_store=account_store,
+        accounts=accounts,
+        live_connections=live_connections,
+    )
+
+
+async def _close_services(services: Services) -> None:
+    # The pool closes last and waits for in-flight queries, so pending writes finish before exit.
+    if services.redis is not None:
+        await services.redis.aclose()
+    await services.pool.close()
+    log.info("oncommun_stopped")
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """On SIGTERM: tell every client why, then close its socket, before the database goes away."""
+    services = app.get(SERVICES)
+    if services is not None:
+        await services.live_connections.close_all(DisconnectReason.SERVER_SHUTDOWN)
+
+
+async def _index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "index.html")

@@ -1,0 +1,1 @@
+"""HTTP API: thin aiohttp handlers over the domain services."""

@@ -1,0 +1,1 @@
+"""The Socket.IO server: authenticated connections, guarded events, and one module per area of events."""
