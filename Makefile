@@ -28,7 +28,7 @@ install-dev: $(BIN)/python
 # The browser client and web app (clients/js), built into server/static when Node.js is present.
 js:
 	@if command -v npm >/dev/null 2>&1 && [ -f clients/js/package.json ]; then \
-		cd clients/js && npm install --no-audit --no-fund --silent && npm run --silent build; \
+		cd clients/js && npm ci --no-audit --no-fund --silent && npm run --silent build; \
 	else echo "npm not found: serving the web app bundle committed in server/static"; fi
 
 # What the browser tests need: Debian's Chromium and ChromeDriver (Playwright drives /usr/bin/chromium).

@@ -84,13 +84,25 @@ class Config:
     chat_rate_burst: int = 20
     chat_max_rooms_per_connection: int = 50
     chat_typing_interval_seconds: float = 3.0
+    chat_access_recheck_seconds: float = 30.0  # a joined socket re-checks its room access at least this often
+    moderation: str = "on"  # on: the moderation pipeline screens chat; off: rooms.filters.AllowEverything
+    moderation_settings_file: str = ""  # JSON {"default": {...}, "sites": {"<id>": {...}}}; docs/moderation.md
     # --- care ---
     screening_interval_months: tuple[int, ...] = field(default=(3, 6, 12))
     alert_escalation_seconds: int = 15 * 60
+    alert_escalation_check_seconds: float = 30.0  # how often each process looks for overdue urgent alerts
+    screening_battery: tuple[str, ...] = field(default=("dt", "hads", "phq9"))  # instruments due by schedule
+    care_initial_step: int = 2  # step of a newly enrolled patient (2: the campus is open to all)
+    care_instruments_dir: str | None = None  # FHIR Questionnaire *.json loaded for every site (licensed wording)
     # --- media ---
     ice_servers: tuple[str, ...] = ()  # e.g. stun:stun.example.org:3478,turn:user:pass@turn.example.org
     media_max_sessions: int = 20
     media_max_participants: int = 120
+    media_max_participants_per_session: int = 13  # a psychologist and 12 patients
+    media_bind_addresses: tuple[str, ...] = ()  # host addresses ICE binds to; empty: every interface but loopback
+    media_udp_port_range: tuple[int, ...] = ()  # "first,last" (inclusive) for host candidates; empty: ephemeral
+    media_ice_consent_interval_seconds: float = 5.0  # a vanished client is dropped after about
+    media_ice_consent_failures: int = 6  # interval x failures seconds (RFC 7675 consent freshness)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

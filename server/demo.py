@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 import structlog
 
+from care.demo import seed_care_demo
 from care.errors import DomainError
 from care.people import Person
+from rooms.demo import seed_demo_rooms
+from rooms.live_demo import seed_demo_live_session
 from server.services import Services
 
 log = structlog.get_logger(__name__)
@@ -67,6 +70,9 @@ async def seed_demo(services: Services) -> DemoProgramme:
             person = await services.accounts.person(row["id"])
         people[user.username] = person
     programme = DemoProgramme(site_id, people)
+    await seed_care_demo(services.care, people)
+    await seed_demo_rooms(services.rooms, people)
+    await seed_demo_live_session(services.live_video.sessions, people["psy.marta"])
     log.info("demo_seeded", site_id=site_id, users=len(people))
     return programme
 

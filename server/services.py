@@ -10,13 +10,17 @@ import socketio
 from aiohttp import web
 from redis.asyncio import Redis
 
+from care.service import CareService
+from rooms.service import RoomsService
 from server.accounts import AccountService
 from server.config import Config
 from server.i18n import Catalogs
 from server.store import AccountStore
 
 if TYPE_CHECKING:
+    from moderation.assembly import Moderation
     from server.sio.connections import LiveConnections
+    from server.sio.live import LiveVideo
 
 
 @dataclass(slots=True)
@@ -29,6 +33,10 @@ class Services:
     account_store: AccountStore
     accounts: AccountService
     live_connections: LiveConnections
+    care: CareService
+    rooms: RoomsService
+    live_video: LiveVideo
+    moderation: Moderation | None = None  # None: ONCOMMUN_MODERATION=off
 
 
 SERVICES = web.AppKey("services", Services)

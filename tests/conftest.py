@@ -191,6 +191,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 @dataclass
 class TestUser:
+    __test__ = False  # a fixture's value, not a test class
     person: Person
     username: str
     password: str

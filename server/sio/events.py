@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from server.services import Services
+from server.sio.chat import register_chat_events
 from server.sio.connections import Ack, Connection
+from server.sio.live import register_live_events
+from server.sio.moderation import register_moderation_events
 
 
 def register_socket_events(services: Services) -> None:
@@ -25,3 +28,6 @@ def register_socket_events(services: Services) -> None:
     sio.on("connect", connect)
     sio.on("disconnect", disconnect)
     sio.on("ping_session", live.guarded("ping_session", ping_session))
+    register_chat_events(services.rooms, live)
+    register_live_events(services)
+    register_moderation_events(services)

@@ -1,0 +1,191 @@
+"""The server side of the video benchmark, in its own process so its CPU can be measured alone.
+
+``--mode sfu`` runs media/ (forwarding). ``--mode relay`` is the baseline: aiortc's MediaRelay, which
+decodes each published track once and encodes it again for every subscriber.
+
+Control protocol: JSON lines over TCP. Generator -> server: ``join`` (id, sdp offer), ``answer`` (id,
+sdp answering a server offer). Server -> generator: ``joined`` (id, sdp answer), ``offer`` (id, sdp).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamTrack
+
+from media import MediaConfig, MediaWorker, RouterId, Transport, TransportId
+from media import aiortc_internals as internals
+from media.transport import rtc_configuration
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Negotiator:
+    """One server-offer at a time per participant; offers again while something is left to offer."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._answers: dict[str, asyncio.Future[str]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def schedule(self, pid: str, make_offer: Callable[[], Awaitable[str | None]],
+                 apply_answer: Callable[[str], Awaitable[None]]) -> None:
+        async def run() -> None:
+            async with self._locks.setdefault(pid, asyncio.Lock()):
+                offer = await make_offer()
+                if offer is None:
+                    return
+                future = self._answers[pid] = asyncio.get_running_loop().create_future()
+                await self._send({"op": "offer", "id": pid, "sdp": offer})
+                await apply_answer(await future)
+
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def answered(self, pid: str, sdp: str) -> None:
+        self._answers.pop(pid).set_result(sdp)
+
+
+class SfuSession:
+    def __init__(self, send: Send, loss_transport: str | None, loss_rate: float) -> None:
+        self.worker = MediaWorker(MediaConfig(max_transports_per_router=64))
+        self.router = self.worker.create_router(RouterId("bench"))
+        self.negotiator = Negotiator(send)
+        self._send = send
+        self._loss = (loss_transport, loss_rate)
+
+    async def join(self, pid: str, offer: str) -> str:
+        transport = self.router.create_transport(TransportId(pid))
+        transport.negotiation_needed.connect(lambda _: self._renegotiate(transport))
+        answer = await transport.apply_offer(offer)
+        if self._loss[0] == pid:
+            internals.drop_outgoing_rtp(transport.peer_connection, self._loss[1])
+        self._renegotiate(transport)
+        return answer
+
+    def _renegotiate(self, transport: Transport) -> None:
+        self.negotiator.schedule(transport.id, transport.create_offer, transport.apply_answer)
+
+    def stats(self) -> dict[str, Any]:
+        producers = self.router.producers
+        return {
+            "producers": len(producers),
+            "consumers": sum(len(p.consumers) for p in producers),
+            "frames_forwarded": sum(p.frames_forwarded for p in producers if p.kind == "video"),
+            "keyframe_requests": sum(p.keyframe_requests for p in producers),
+            "packets_sent": sum(c.packets_sent for p in producers for c in p.consumers),
+        }
+
+
+class RelaySession:
+    """The baseline: decode once per published track, encode once per subscriber."""
+
+    def __init__(self, send: Send) -> None:
+        self.relay = MediaRelay()
+        self.peers: dict[str, RTCPeerConnection] = {}
+        self.tracks: dict[str, list[MediaStreamTrack]] = {}
+        self.negotiator = Negotiator(send)
+
+    async def join(self, pid: str, offer: str) -> str:
+        pc = RTCPeerConnection(rtc_configuration(MediaConfig()))
+        self.peers[pid] = pc
+        self.tracks[pid] = []
+
+        def on_track(track: MediaStreamTrack) -> None:
+            self.tracks[pid].append(track)
+            for other, other_pc in self.peers.items():
+                if other != pid:
+                    other_pc.addTransceiver(self.relay.subscribe(track), direction="sendonly")
+                    self._renegotiate(other)
+
+        pc.on("track", on_track)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        # Only after the answer: aiortc cannot answer with transceivers the offer did not have.
+        for other, tracks in self.tracks.items():
+            if other != pid:
+                for track in tracks:
+                    pc.addTransceiver(self.relay.subscribe(track), direction="sendonly")
+        self._renegotiate(pid)
+        return str(pc.localDescription.sdp)
+
+    def _renegotiate(self, pid: str) -> None:
+        pc = self.peers[pid]
+
+        async def make_offer() -> str | None:
+            senders = [t for t in pc.getTransceivers() if t.mid is None]
+            if not senders or pc.signalingState != "stable":
+                return None
+            await pc.setLocalDescription(await pc.createOffer())
+            return str(pc.localDescription.sdp)
+
+        async def apply_answer(sdp: str) -> None:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+            if any(t.mid is None for t in pc.getTransceivers()):
+                self._renegotiate(pid)
+
+        self.negotiator.schedule(pid, make_offer, apply_answer)
+
+    def stats(self) -> dict[str, Any]:
+        return {"peers": len(self.peers)}
+
+
+async def serve(mode: str, port: int, loss_transport: str | None, loss_rate: float) -> None:
+    writers: list[asyncio.StreamWriter] = []
+    routes: dict[str, asyncio.StreamWriter] = {}
+
+    async def send(message: dict[str, Any]) -> None:
+        writer = routes[message["id"]]
+        writer.write((json.dumps(message) + "\n").encode())
+        await writer.drain()
+
+    session: SfuSession | RelaySession
+    session = SfuSession(send, loss_transport, loss_rate) if mode == "sfu" else RelaySession(send)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        while line := await reader.readline():
+            message = json.loads(line)
+            if message["op"] == "join":
+                routes[message["id"]] = writer
+                answer = await session.join(message["id"], message["sdp"])
+                await send({"op": "joined", "id": message["id"], "sdp": answer})
+            elif message["op"] == "answer":
+                session.negotiator.answered(message["id"], message["sdp"])
+            elif message["op"] == "stats":
+                writer.write((json.dumps({"op": "stats", **session.stats()}) + "\n").encode())
+                await writer.drain()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    bound = server.sockets[0].getsockname()[1]
+    print(f"ready {bound}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=("sfu", "relay"), default="sfu")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--loss-transport", default=None)
+    parser.add_argument("--loss-rate", type=float, default=0.0)
+    args = parser.parse_args()
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover
+        pass
+    asyncio.run(serve(args.mode, args.port, args.loss_transport, args.loss_rate))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""A Producer: one audio or video track a participant publishes, forwarded to its Consumers."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import structlog
+from aiortc import RTCRtpReceiver
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
+
+from media import aiortc_internals as internals
+from media.events import Signal
+from media.framing import FrameAssembler
+from media.keyframes import probe_for
+from media.types import CloseReason, MediaKind, ProducerId, TransportId
+
+if TYPE_CHECKING:
+    from media.consumer import Consumer
+
+log = structlog.get_logger(__name__)
+
+
+class Producer:
+    """Receives one published track without decoding it and hands its packets to the consumers.
+
+    Video is forwarded frame by frame (released on the marker bit, see media/framing.py); audio packet
+    by packet. Events: ``closed`` (CloseReason), ``paused`` (bool: True paused, False resumed),
+    ``keyframe_requested`` (None: a PLI was sent to the publisher).
+    """
+
+    def __init__(
+        self,
+        producer_id: ProducerId,
+        transport_id: TransportId,
+        kind: MediaKind,
+        mid: str,
+        codec: RTCRtpCodecParameters,
+        receiver: RTCRtpReceiver,
+        *,
+        keyframe_interval: float,
+        gap_timeout: float,
+    ) -> None:
+        self.id = producer_id
+        self.transport_id = transport_id
+        self.kind: MediaKind = kind
+        self.mid = mid
+        self.codec = codec
+        self._receiver = receiver
+        self._consumers: dict[str, Consumer] = {}
+        self._paused = False
+        self._closed = False
+        self._keyframe_interval = keyframe_interval
+        self._last_keyframe_request = -1e9
+        probe = probe_for(codec.mimeType) if kind == "video" else None
+        self._assembler = FrameAssembler(probe, gap_timeout) if probe is not None else None
+        self._level_sum = 0
+        self._level_count = 0
+        self.packets_received = 0
+        self.frames_forwarded = 0
+        self.keyframe_requests = 0
+        self.closed: Signal[CloseReason] = Signal("producer.closed")
+        self.paused_changed: Signal[bool] = Signal("producer.paused")
+        self.keyframe_requested: Signal[None] = Signal("producer.keyframe_requested")
+        internals.make_forwarding(receiver, self._on_packet)
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def consumers(self) -> list[Consumer]:
+        return list(self._consumers.values())
+
+    def pause(self) -> None:
+        """Server-side mute: stop forwarding to every consumer (the publisher keeps sending)."""
+        if self._paused or self._closed:
+            return
+        self._paused = True
+        self.paused_changed.emit(True)
+
+    def resume(self) -> None:
+        if not self._paused or self._closed:
+            return
+        self._paused = False
+        for consumer in self._consumers.values():
+            consumer._await_keyframe()
+        self.request_keyframe()
+        self.paused_changed.emit(False)
+
+    def request_keyframe(self) -> None:
+        """Ask the publisher for a keyframe (PLI), at most once per ``keyframe_interval``."""
+        if self.kind != "video" or self._closed:
+            return
+        now = time.monotonic()
+        if now - self._last_keyframe_request < self._keyframe_interval:
+            return
+        if internals.request_keyframe(self._receiver):
+            self._last_keyframe_request = now
+            self.keyframe_requests += 1
+            self.keyframe_requested.emit(None)
+
+    def take_audio_level(self) -> int | None:
+        """Mean RFC 6464 level (-dBov, 0 loudest) since the last call; None if no level arrived."""
+        if self._level_count == 0:
+            return None
+        mean = self._level_sum // self._level_count
+        self._level_sum = self._level_count = 0
+        return mean
+
+    def close(self, reason: CloseReason = CloseReason.CLOSED) -> None:
+        """Stop forwarding and close every consumer of this producer. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        internals.detach_forwarding(self._receiver)
+        for consumer in list(self._consumers.values()):
+            consumer.close(CloseReason.PRODUCER_CLOSED)
+        log.info("media_producer_closed", producer_id=self.id, reason=str(reason))
+        self.closed.emit(reason)
+        self.closed.clear()
+        self.paused_changed.clear()
+        self.keyframe_requested.clear()
+
+    def _add_consumer(self, consumer: Consumer) -> None:
+        self._consumers[consumer.id] = consumer
+
+    def _remove_consumer(self, consumer: Consumer) -> None:
+        self._consumers.pop(consumer.id, None)
+
+    async def _on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+        if codec.payloadType != self.codec.payloadType:
+            return
+        self.packets_received += 1
+        assembler = self._assembler
+        if assembler is None:
+            level = packet.extensions.audio_level
+            if level is not None:
+                self._level_sum += level[1]
+                self._level_count += 1
+            if self._paused:
+                return
+            self.frames_forwarded += 1
+            for consumer in list(self._consumers.values()):
+                await consumer._send_packet(packet)
+            return
+        frames, ask = assembler.push(packet)
+        if ask:
+            self.request_keyframe()
+        if self._paused:
+            return
+        for frame in frames:
+            keyframe = assembler.is_keyframe(frame)
+            self.frames_forwarded += 1
+            for consumer in list(self._consumers.values()):
+                await consumer._send_frame(frame, keyframe)

@@ -1,0 +1,81 @@
+"""Tells every process that someone's access to rooms changed, so their live sockets leave at once.
+
+A step change or a removal happens on one process, while the person's sockets may sit on others. With
+Redis, the notice goes out on a pub/sub channel of the deployment's prefix; every process (this one too)
+re-checks that user's joined rooms. Pub/sub can drop a notice while Redis is down, so sockets also
+re-check their rooms' access on their next event after ``recheck_seconds`` (see `rooms.chat`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from redis.asyncio import Redis
+
+log = structlog.get_logger(__name__)
+
+AccessListener = Callable[[int, str], Awaitable[None]]
+
+
+class AccessBus:
+    def __init__(self, redis: Redis | None, prefix: str) -> None:
+        self._redis = redis
+        self.channel = f"{prefix}:rooms:access"
+        self._listener: AccessListener | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._origin = uuid.uuid4().hex  # this process: it handled its own notices already
+
+    def start(self, listener: AccessListener) -> None:
+        self._listener = listener
+        if self._redis is not None:
+            self._task = asyncio.get_running_loop().create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def access_changed(self, user_id: int, reason: str) -> None:
+        """Announce a change; handled here directly, and by the other processes through Redis."""
+        if self._listener is not None:
+            await self._listener(user_id, reason)
+        if self._redis is not None:
+            try:
+                notice = {"user": user_id, "reason": reason, "origin": self._origin}
+                await self._redis.publish(self.channel, json.dumps(notice))
+            except Exception as exc:  # the local sockets are handled; others re-check on their next event
+                log.warning("access_bus_publish_failed", user_id=user_id, error=type(exc).__name__)
+
+    async def _listen(self) -> None:
+        assert self._redis is not None
+        delay = 0.5
+        while True:
+            try:
+                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    delay = 0.5
+                    async for message in pubsub.listen():
+                        await self._handle(message.get("data"))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("access_bus_listen_failed", error=type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _handle(self, data: object) -> None:
+        if self._listener is None or not isinstance(data, bytes | str):
+            return
+        try:
+            notice = json.loads(data)
+            if notice.get("origin") == self._origin:
+                return
+            await self._listener(int(notice["user"]), str(notice["reason"]))
+        except Exception:
+            log.exception("access_bus_notice_failed")

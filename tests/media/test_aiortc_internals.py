@@ -1,0 +1,139 @@
+"""Each touch of aiortc's internals (media/aiortc_internals.py), checked so an upgrade fails loudly.
+
+Behaviour is covered by the other tests in tests/media; here each private name we rely on is checked
+to exist, plus the behaviours no other test pins: RTX routing with several video receivers, loss
+recovery on a subscriber leg, and the ICE bind addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import aioice.ice
+import aiortc
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, rtcdtlstransport, rtcrtpreceiver, rtcrtpsender
+
+from media import MediaConfig, MediaWorker, RouterId, TransportId
+from media import aiortc_internals as internals
+from tests.media.peers import Client, Signaling, eventually
+
+
+def test_aiortc_is_the_pinned_version() -> None:
+    assert aiortc.__version__ == internals.EXPECTED_AIORTC
+
+
+async def test_the_private_names_the_sfu_relies_on_still_exist() -> None:
+    pc = RTCPeerConnection()
+    transceiver = pc.addTransceiver("video", direction="sendonly")
+    receiver, sender = transceiver.receiver, transceiver.sender
+    for name in ("__started", "__codecs", "__remote_streams", "__rtx_ssrc", "__nack_generator",
+                 "__decoder_thread", "__stop_decoder"):
+        assert hasattr(receiver, f"_RTCRtpReceiver{name}"), name
+    for name in ("_send_rtcp_nack", "_send_rtcp_pli", "_handle_rtp_packet", "_enabled"):
+        assert hasattr(receiver, name), name
+    assert list(inspect.signature(RTCRtpReceiver._handle_rtp_packet).parameters) == [
+        "self", "packet", "arrival_time_ms"]
+    for name in ("__started", "__rtp_history", "__rtp_header_extensions_map", "__mid", "__ntp_timestamp",
+                 "__rtp_timestamp", "__octet_count", "__packet_count", "__encoder"):
+        assert hasattr(sender, f"_RTCRtpSender{name}"), name
+    for name in ("_ssrc", "_rtx_ssrc", "_send_keyframe", "_retransmit", "_handle_rtcp_packet"):
+        assert hasattr(sender, name), name
+    assert "_send_keyframe" in inspect.getsource(RTCRtpSender._handle_rtcp_packet)
+    assert hasattr(transceiver, "_codecs")
+    assert hasattr(rtcrtpreceiver, "StreamStatistics") and hasattr(rtcrtpreceiver, "get_decoder")
+    assert hasattr(rtcrtpsender, "get_encoder") and hasattr(rtcrtpsender, "random_sequence_number")
+    assert hasattr(rtcdtlstransport.RTCDtlsTransport, "_send_rtp")
+    assert hasattr(rtcdtlstransport.RtpRouter(), "ssrc_table")
+    assert hasattr(aioice.ice, "get_host_addresses") and aioice.ice.asyncio is not None
+    assert "asyncio.get_running_loop()" in inspect.getsource(aioice.ice.Connection.get_component_candidates)
+    assert "local_addr=(address, 0)" in inspect.getsource(aioice.ice.Connection.get_component_candidates)
+    assert isinstance(aioice.ice.CONSENT_INTERVAL, (int, float))
+    assert isinstance(aioice.ice.CONSENT_FAILURES, int)
+    assert "CONSENT_INTERVAL" in inspect.getsource(aioice.ice.Connection.query_consent)
+    await pc.close()
+
+
+async def test_server_receivers_never_decode_and_server_senders_never_encode(worker: MediaWorker) -> None:
+    router = worker.create_router(RouterId("codecs"))
+    signaling = Signaling()
+    clients = [Client("ana"), Client("ben")]
+    transports = [router.create_transport(TransportId(c.name)) for c in clients]
+    for transport, client in zip(transports, clients, strict=True):
+        await signaling.join(transport, client)
+    await signaling.settle()
+    assert await eventually(lambda: all(
+        c.mid is not None and cl.decoded[c.mid] > 3
+        for t, cl in zip(transports, clients, strict=True) for c in t.consumers), within=10)
+    for transport in transports:
+        for transceiver in transport.peer_connection.getTransceivers():
+            assert isinstance(transceiver.receiver, internals.ForwardingReceiver)
+            assert not internals.decoder_running(transceiver.receiver)
+            assert not internals.encoder_created(transceiver.sender)
+    for client in clients:
+        await client.close()
+
+
+async def test_rtx_reaches_a_subscriber_of_several_videos_and_repairs_a_lossy_leg(worker: MediaWorker) -> None:
+    router = worker.create_router(RouterId("rtx"))
+    signaling = Signaling()
+    people = {name: Client(name, publish=name != "ben") for name in ("ana", "ben", "cai")}
+    transports = {name: router.create_transport(TransportId(name)) for name in people}
+    for name, client in people.items():
+        await signaling.join(transports[name], client)
+    await signaling.settle()
+    ben, ben_transport = people["ben"], transports["ben"]
+    videos = [c for c in ben_transport.consumers if c.kind == "video"]
+    assert len(videos) == 2
+    assert await eventually(lambda: all(ben.decoded[str(c.mid)] > 3 for c in videos), within=10)
+
+    # Ben's client has two video receivers on one transport: both RTX SSRCs must be routed.
+    routed = internals.routed_ssrcs(ben.pc)
+    for consumer in videos:
+        sender = next(t.sender for t in ben_transport.peer_connection.getTransceivers()
+                      if t.mid == consumer.mid)
+        assert sender._rtx_ssrc in routed
+
+    # 5 % loss on the server -> Ben leg: NACK and RTX on that leg keep both videos flowing.
+    dropped = internals.drop_outgoing_rtp(ben_transport.peer_connection, 0.05)
+    longest_stall = {str(c.mid): 0.0 for c in videos}
+    last = {mid: (ben.decoded[mid], 0.0) for mid in longest_stall}
+    for step in range(1, 41):
+        await asyncio.sleep(0.1)
+        for mid in longest_stall:
+            count, since = last[mid]
+            if ben.decoded[mid] > count:
+                last[mid] = (ben.decoded[mid], step * 0.1)
+            else:
+                longest_stall[mid] = max(longest_stall[mid], step * 0.1 - since)
+    assert dropped() > 0
+    repaired = sum(internals.rtx_packets_received(ben.receiver_for(c.mid)) for c in videos)
+    assert repaired > 0
+    assert max(longest_stall.values()) < 1.0, longest_stall
+    for client in people.values():
+        await client.close()
+
+
+async def test_ice_binds_only_to_the_configured_addresses_and_port_range() -> None:
+    worker = MediaWorker(MediaConfig(bind_addresses=("127.0.0.1",), udp_port_range=(42100, 42109)))
+    try:
+        client = Client("ana")
+        transport = worker.create_router(RouterId("bind")).create_transport(TransportId("ana"))
+        answer = await transport.apply_offer(await client.offer())
+        candidates = [line for line in answer.splitlines() if line.startswith("a=candidate:")]
+        assert candidates and all(" 127.0.0.1 " in line for line in candidates)
+        ports = [int(line.split()[5]) for line in candidates]
+        assert all(42100 <= port <= 42109 for port in ports), ports
+        await client.accept_answer(answer)
+        assert await eventually(lambda: transport.connection_state == "connected", within=5)
+        await client.close()
+    finally:
+        await worker.close()
+        MediaWorker(MediaConfig())  # restore aioice's defaults for the other tests
+
+
+def test_consent_timing_is_configured_process_wide() -> None:
+    MediaWorker(MediaConfig(consent_interval_s=0.7, consent_failures=4))
+    assert (aioice.ice.CONSENT_INTERVAL, aioice.ice.CONSENT_FAILURES) == (0.7, 4)
+    MediaWorker(MediaConfig())
+    assert (aioice.ice.CONSENT_INTERVAL, aioice.ice.CONSENT_FAILURES) == (5.0, 6)
