@@ -225,6 +225,7 @@ async def run_target(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         "postgres_cpu_s": round(pg_cpu, 2),
         "server_rss_mb": round(rss / 2**20, 1),
         "connect_s": round(max(r["connect_seconds"] for r in results), 1),
+        "generators_cpu_s": [round(r["generator_cpu_s"], 2) for r in results],
     }
 
 

@@ -124,6 +124,7 @@ class Generator:
             pipe.send(("ready", index))
             await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # "go"
 
+            cpu_at_go = time.process_time()
             rng = random.Random(plan.index)
             words = (
                 "today",
@@ -169,6 +170,7 @@ class Generator:
             ):
                 await asyncio.sleep(0.05)
             dropped = {w.index for member_wires in wires for w in member_wires if w.dropped}
+            generator_cpu = time.process_time() - cpu_at_go
             # The server's CPU is read now: closing 2,000 sockets costs it more than a second in
             # python-socketio's disconnect bookkeeping, which is not part of chatting.
             pipe.send(("drained", None))
@@ -182,6 +184,7 @@ class Generator:
             "clients": index,
             "connect_seconds": connect_seconds,
             "send_seconds": send_seconds,
+            "generator_cpu_s": generator_cpu,
             "attempted": n,
             "acked": len(acked),
             "errors": dict(self.errors),

@@ -216,3 +216,17 @@ async def test_a_person_can_sign_in_and_open_a_room_with_the_keyboard_alone(
     await expect(page.locator(".message .text")).to_have_text(["Typed without a mouse"])
     await shots(page, "keyboard-only")
     await context.close()
+
+
+async def test_a_revoked_session_brings_the_person_back_to_the_sign_in_form(
+    make_user: UserFactory, site: Site, api: Api, signed_in: PageFactory
+) -> None:
+    patient = await make_user("patient", site_id=site.id)
+    admin = await make_user("admin", site_id=site.id)
+    laia = await signed_in(patient)
+    await api.call(admin, "POST", f"/api/admin/users/{patient.id}/revoke-sessions")
+    await expect(laia.page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    await expect(laia.page.get_by_test_id("me")).to_have_count(0)
+    # A reload does not bring the old session back.
+    await laia.page.reload()
+    await expect(laia.page.get_by_role("button", name="Sign in")).to_be_visible()

@@ -56,7 +56,17 @@ async def test_a_patient_fills_in_a_phq9_sees_her_result_and_the_psychologist_ge
     await expect(marta.page.get_by_test_id("alerts")).to_contain_text("No open alerts.")
     await expect(marta.page.get_by_role("link", name="Alerts", exact=True)).to_be_visible()
 
-    # Her home page shows the result too.
+    # The screening proposed a higher step; the psychologist accepts it from her home page.
+    await marta.page.get_by_role("link", name="Home").click()
+    proposal = marta.page.get_by_test_id("proposals").locator(f'[data-patient="{patient.id}"]')
+    await expect(proposal).to_contain_text("step 2 → step 3")
+    await assert_accessible(marta.page)
+    await shots(marta.page, "psychologist-home-proposal")
+    await proposal.get_by_role("button", name="Accept").click()
+    await expect(marta.page.get_by_test_id("proposals")).to_contain_text("No pending proposals.")
+
+    # Her home page shows the result and her new step.
     await laia.page.get_by_role("link", name="Back to home").click()
     await expect(laia.page.get_by_test_id("my-step")).to_contain_text(f"PHQ-9 (mood): {sum(ANSWERS)} (moderate)")
+    await expect(laia.page.get_by_test_id("current-step")).to_contain_text("Step 3")
     assert laia.errors == [] and marta.errors == []

@@ -65,7 +65,7 @@ function showCrisisReply(reply) {
     reply.text.split(/\n+/).map((line) => h('p', null, line)),
     // The site's template usually carries the resources itself ({resources}); list them only when it does not.
     reply.resources.length && !reply.resources.some((r) => r.phone && reply.text.includes(r.phone))
-      ? h('ul', null, reply.resources.map((r) => h('li', null, h('strong', null, r.name), r.phone ? [' ', h('a', { href: `tel:${r.phone.replace(/\s+/g, '')}` }, r.phone)] : null, r.hours ? ` (${r.hours})` : null, r.url ? [' ', h('a', { href: r.url, rel: 'noopener', target: '_blank' }, r.url)] : null)))
+      ? h('ul', null, reply.resources.map((r) => h('li', null, h('strong', null, r.name), r.phone ? [' ', h('a', { href: `tel:${r.phone.replace(/\s+/g, '')}` }, r.phone)] : null, r.hours ? ` (${r.hours})` : null, r.url && /^https?:\/\//.test(r.url) ? [' ', h('a', { href: r.url, rel: 'noopener', target: '_blank' }, r.url)] : null)))
       : null,
     h('button', { type: 'button', onclick: () => panel.remove() }, t('support.close')),
   );
@@ -101,9 +101,11 @@ async function start() {
     if (banner) banner.hidden = state === 'connected';
   });
   client.on('alert', (alert) => {
-    if (!app.alerts.some((a) => a.id === alert.id)) app.alerts.push(alert);
+    const known = app.alerts.findIndex((a) => a.id === alert.id);
+    if (known >= 0) app.alerts[known] = alert; // an update (escalation, acknowledgement elsewhere)
+    else app.alerts.push(alert);
     renderHeader();
-    toast(t('alerts.new'), 'error');
+    if (known < 0 && alert.status === 'open') toast(t('alerts.new'), 'error');
   });
   window.addEventListener('hashchange', () => void render());
   // Presence: away while the tab is hidden, online when it is back.

@@ -95,10 +95,64 @@ export function homeView(app, main) {
     );
   }
 
+  if (isStaff) {
+    sections.push(section('proposals', t('proposals.title'), () => proposalsList(app)));
+  }
+
   mount(
     main,
     h('h1', null, t('home.greeting', { name: me.display_name })),
     me.site ? h('p.muted', null, me.site.name) : null,
     h('div.grid', null, sections),
   );
+}
+
+/**
+ * Pending step proposals of the site: the psychologist accepts one, or overrides it with a reason.
+ * @param {import('../main.js').App} app
+ */
+async function proposalsList(app) {
+  const { client } = app;
+  const [proposals, patients] = await Promise.all([client.care.proposals('pending'), client.care.patients()]);
+  const names = new Map(patients.map((p) => [p.id, p.display_name]));
+  if (!proposals.length) return h('p.muted', null, t('proposals.none'));
+  const list = h('ul.plain.proposals');
+  const reload = async () => {
+    mount(list.parentElement ?? list, await proposalsList(app));
+  };
+  for (const p of proposals) {
+    const reasonId = `override-reason-${p.id}`;
+    const stepId = `override-step-${p.id}`;
+    const reason = /** @type {HTMLInputElement} */ (h('input', { id: reasonId }));
+    const step = /** @type {HTMLSelectElement} */ (h('select', { id: stepId }, [1, 2, 3, 4].map((n) => h('option', { value: n, selected: n === p.from_step }, t('step.long', { step: n })))));
+    const error = h('p.error', { role: 'alert' });
+    const decide = (/** @type {boolean} */ accept) => async () => {
+      error.textContent = '';
+      try {
+        await client.care.decide(p.id, accept ? { accept } : { accept, step: Number(step.value), reason: reason.value.trim() });
+        app.toast(t(accept ? 'proposals.accepted' : 'proposals.overridden'));
+        await reload();
+      } catch (err) {
+        error.textContent = /** @type {Error} */ (err).message;
+      }
+    };
+    list.appendChild(
+      h(
+        'li.proposal',
+        { 'data-proposal': p.id, 'data-patient': p.patient_id },
+        h('p', null, h('strong', null, names.get(p.patient_id) ?? t('alerts.patient', { id: p.patient_id })), ': ', t('proposals.from_to', { from: p.from_step, to: p.to_step })),
+        h('div.buttons', null, h('button.primary', { type: 'button', onclick: decide(true) }, t('proposals.accept'))),
+        h(
+          'details',
+          null,
+          h('summary', null, t('proposals.override')),
+          h('div.field', null, h('label', { for: stepId }, t('proposals.keep_or_choose')), step),
+          h('div.field', null, h('label', { for: reasonId }, t('proposals.reason')), reason),
+          h('button', { type: 'button', onclick: decide(false) }, t('proposals.override_submit')),
+        ),
+        error,
+      ),
+    );
+  }
+  return list;
 }
