@@ -7,8 +7,10 @@ G x M lean WebSocket clients from several generator processes (each owns whole g
 client to its group's room, then sends at the total rate for the duration: each send comes from a random
 member of the next group, and is timed from the send until every member of the group (the sender too)
 has received it. Reported: end-to-end and ack latency percentiles, deliveries per second, errors, lost
-and duplicated deliveries, seq gaps, the server process's CPU time per delivery and its RSS (psutil), and
-for Oncommun the CPU of its Postgres backends. Oncommun acks each message only after it is committed.
+deliveries (acked, yet not received by a connected member when the drain ends), duplicated deliveries,
+seq gaps, the server process's CPU time per delivery (read before the clients disconnect) and its RSS
+(psutil), the CPU of Oncommun's Postgres backends and of each generator. Oncommun acks each message only
+after it is committed.
 """
 
 from __future__ import annotations
@@ -272,7 +274,7 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=10)
     parser.add_argument("--rate", type=float, default=400.0, help="total sends per second")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
-    parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for the last deliveries")
+    parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for the last deliveries")
     parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
     parser.add_argument("--text-chars", type=int, default=80)
     parser.add_argument("--targets", default="bare,oncommun", help="comma-separated: bare, oncommun")

@@ -192,7 +192,9 @@ class Generator:
             "ack_ms": [(p.acked_at - p.sent_at) * 1000 for p in acked if p.acked_at is not None],
             "deliveries": self.deliveries,
             "expected_deliveries": sum(p.members for p in acked),
-            "lost": missing.count(False),  # to clients that stayed connected: the server lost them
+            # Acked, to clients that stayed connected, yet not received when the drain ended: lost, or
+            # later than the drain when the machine is overloaded (raise --drain to tell them apart).
+            "lost": missing.count(False),
             "missed_by_dropped_clients": missing.count(True),  # they would catch up on reconnect
             "dropped_clients": len(dropped),
             "incomplete_messages": sum(1 for p in acked if p.done_at is None),
