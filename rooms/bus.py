@@ -26,12 +26,15 @@ class AccessBus:
     def __init__(self, redis: Redis | None, prefix: str) -> None:
         self._redis = redis
         self.channel = f"{prefix}:rooms:access"
-        self._listener: AccessListener | None = None
+        self._listeners: list[AccessListener] = []
         self._task: asyncio.Task[None] | None = None
         self._origin = uuid.uuid4().hex  # this process: it handled its own notices already
 
-    def start(self, listener: AccessListener) -> None:
-        self._listener = listener
+    def add_listener(self, listener: AccessListener) -> None:
+        """Chat membership listens, and so do live sessions: both must drop someone who lost access."""
+        self._listeners.append(listener)
+
+    def start(self) -> None:
         if self._redis is not None:
             self._task = asyncio.get_running_loop().create_task(self._listen())
 
@@ -43,8 +46,7 @@ class AccessBus:
 
     async def access_changed(self, user_id: int, reason: str) -> None:
         """Announce a change; handled here directly, and by the other processes through Redis."""
-        if self._listener is not None:
-            await self._listener(user_id, reason)
+        await self._notify(user_id, reason)
         if self._redis is not None:
             try:
                 notice = {"user": user_id, "reason": reason, "origin": self._origin}
@@ -70,12 +72,19 @@ class AccessBus:
                 delay = min(delay * 2, 10.0)
 
     async def _handle(self, data: object) -> None:
-        if self._listener is None or not isinstance(data, bytes | str):
+        if not self._listeners or not isinstance(data, bytes | str):
             return
         try:
             notice = json.loads(data)
             if notice.get("origin") == self._origin:
                 return
-            await self._listener(int(notice["user"]), str(notice["reason"]))
+            await self._notify(int(notice["user"]), str(notice["reason"]))
         except Exception:
             log.exception("access_bus_notice_failed")
+
+    async def _notify(self, user_id: int, reason: str) -> None:
+        for listener in self._listeners:
+            try:
+                await listener(user_id, reason)
+            except Exception:  # one listener's failure must not keep the others from dropping access
+                log.exception("access_listener_failed", user_id=user_id)

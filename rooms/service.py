@@ -94,7 +94,8 @@ class RoomsService:
 
     # --- lifecycle ---
     async def start(self) -> None:
-        self.bus.start(self.membership.recheck_user)
+        self.bus.add_listener(self.membership.recheck_user)
+        self.bus.start()
         self._refresh = asyncio.get_running_loop().create_task(self._refresh_presence())
 
     async def stop(self) -> None:

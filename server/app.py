@@ -55,6 +55,8 @@ def create_app(config: Config) -> web.Application:
         app[SERVICES] = services
         register_socket_events(services)
         care_background = care_routes.start_background(services)
+        # Losing access to a room (step down, removal, ban) also takes the person out of its live session.
+        services.rooms.bus.add_listener(services.live_video.handlers.access_changed)
         await services.rooms.start()
         if services.moderation is not None:
             await services.moderation.start()

@@ -58,7 +58,7 @@ def configure_logging(log_format: str = "auto", level: str = "info", stream: Tex
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         logger_factory=structlog.PrintLoggerFactory(file=stream),
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=True,  # configured once per process; rebinding on every call costs CPU
     )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(

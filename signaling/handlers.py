@@ -52,14 +52,15 @@ class LiveHandlers:
         if peer is not None:
             await self._signaling.drop(peer, LeaveReason.DISCONNECTED)
 
-    async def access_changed(self, user_id: UserId, reason: str = "") -> None:
+    async def access_changed(self, user_id: int, reason: str = "") -> None:
         """Someone's access to rooms changed (rooms' AccessBus): out of every session they may no longer be in."""
-        for session_id in await self._live.recheck_access(user_id):
-            peer = self._signaling.peer(session_id, user_id)
+        user = UserId(user_id)
+        for session_id in await self._live.recheck_access(user):
+            peer = self._signaling.peer(session_id, user)
             if peer is not None:
                 await self._signaling.drop(peer, LeaveReason.ACCESS_LOST)
             else:
-                await self._live.leave(user_id, session_id, LeaveReason.ACCESS_LOST)
+                await self._live.leave(user, session_id, LeaveReason.ACCESS_LOST)
 
     # --- everyone ---
     async def open(self, caller: Caller, data: Any) -> Ack:

@@ -3,11 +3,12 @@ counted for the programme's cost evaluation."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
-from care.people import Step, UserId
+from care.people import Step
 from loadtests.live_client import LiveClient
 from rooms.model import MemberRole, RoomId, RoomKind
 from tests.conftest import RunningServer, UserFactory
@@ -161,8 +162,7 @@ async def test_a_patient_stepped_down_below_group_therapy_can_no_longer_join(
 async def test_a_patient_who_loses_access_during_a_session_is_taken_out_of_it(
     live_server: RunningServer, group: Group, live_client: ClientFactory
 ) -> None:
-    """Rooms' access notice (a step down, a removal, a ban) reaches live sessions through
-    `LiveHandlers.access_changed`; called here as the rooms' AccessBus would."""
+    """A psychologist steps the patient down: care tells rooms, whose access notice reaches live sessions."""
     host = await live_client(group.psychologist)
     await host.call("open", {"session": group.session_id})
     await host.join(group.session_id)
@@ -171,11 +171,10 @@ async def test_a_patient_who_loses_access_during_a_session_is_taken_out_of_it(
     await host.call("admit", {"session": group.session_id, "all": True})
     assert await eventually(lambda: ana.status == "admitted")
 
-    handlers = live_server.services.live_video.handlers
-    await handlers.access_changed(UserId(group.patients[0].id), "step_changed")
-    assert ana.left is None  # nothing changed yet: still in
+    await at_step(live_server, group.patients[0], Step.GROUP_THERAPY)  # a decision that changes nothing
+    await asyncio.sleep(0.2)
+    assert ana.left is None
     await at_step(live_server, group.patients[0], Step.PEER_SUPPORT)
-    await handlers.access_changed(UserId(group.patients[0].id), "step_changed")
     assert await eventually(lambda: ana.left == "access_lost")
     assert await eventually(lambda: group.patients[0].id not in [p["user_id"] for p in host.participants])
     reasons = await live_server.services.pool.fetch(

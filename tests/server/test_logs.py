@@ -15,7 +15,9 @@ from server.logs import configure_logging
 from tests.conftest import TEST_PASSWORD, UserFactory, free_port
 
 
-async def test_a_login_leaves_json_lines_with_request_ids_and_no_secrets(database_url: str, make_user: UserFactory) -> None:
+async def test_a_login_leaves_json_lines_with_request_ids_and_no_secrets(
+    database_url: str, make_user: UserFactory
+) -> None:
     user = await make_user(login=False)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "ONCOMMUN_PORT": str(port), "ONCOMMUN_LOG_FORMAT": "json"}
@@ -33,9 +35,13 @@ async def test_a_login_leaves_json_lines_with_request_ids_and_no_secrets(databas
                             break
                 except aiohttp.ClientError:
                     await asyncio.sleep(0.1)
-            async with http.post(f"{url}/api/auth/login", json={"username": user.username, "password": "Wrong-Pass-123"}):
+            async with http.post(
+                f"{url}/api/auth/login", json={"username": user.username, "password": "Wrong-Pass-123"}
+            ):
                 pass
-            async with http.post(f"{url}/api/auth/login", json={"username": user.username, "password": TEST_PASSWORD}) as ok:
+            async with http.post(
+                f"{url}/api/auth/login", json={"username": user.username, "password": TEST_PASSWORD}
+            ) as ok:
                 token = (await ok.json())["token"]
             async with http.get(f"{url}/api/me", headers={"Authorization": f"Bearer {token}"}):
                 pass
