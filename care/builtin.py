@@ -3,7 +3,7 @@
 PHQ-9 and GAD-7 are in the public domain (Pfizer), so their English wording ships. HADS (GL Assessment)
 and the current NCCN problem list are licensed: their structure and scoring ship, their wording does not.
 Items carry placeholder labels ("HADS item 1") until a licensed site imports its own wording as a FHIR
-Questionnaire with the same structure (see care.fhir and CareService.import_questionnaire).
+Questionnaire with the same structure (see care.fhir and Catalog.import_questionnaire).
 
 Scoring rules and cut-offs:
 - PHQ-9: Kroenke, Spitzer & Williams (2001), J Gen Intern Med 16:606-613. Items 0-3, total 0-27; bands
@@ -67,11 +67,34 @@ def _band(code: str, low: int, high: int, label: str) -> Band:
     return Band(code, low, high, {"en": label})
 
 
-def phq9() -> Instrument:
+def _frequency_scale(
+    instrument_id: str,
+    title: str,
+    item_texts: tuple[tuple[str, str], ...],
+    bands: tuple[Band, ...],
+    *,
+    total_loinc: str,
+    loinc: str,
+    alerts: tuple[AlertDef, ...] = (),
+) -> Instrument:
+    """PHQ-9 and GAD-7 alike: items scored 0-3 on how often over two weeks, summed into a banded total."""
     items = tuple(
-        Item(f"phq9-{n}", {"en": text}, options=_frequency_options(), loinc=loinc)
-        for n, (loinc, text) in enumerate(PHQ9_ITEMS, start=1)
+        Item(f"{instrument_id}-{n}", {"en": text}, options=_frequency_options(), loinc=item_loinc)
+        for n, (item_loinc, text) in enumerate(item_texts, start=1)
     )
+    return Instrument(
+        id=instrument_id,
+        version="1.0.0",
+        title={"en": title},
+        description=TWO_WEEKS,
+        items=items,
+        scores=(ScoreDef("total", tuple(i.link_id for i in items), bands, loinc=total_loinc),),
+        alerts=alerts,
+        loinc=loinc,
+    )
+
+
+def phq9() -> Instrument:
     bands = (
         _band("minimal", 0, 4, "Minimal"),
         _band("mild", 5, 9, "Mild"),
@@ -79,40 +102,34 @@ def phq9() -> Instrument:
         _band("moderately_severe", 15, 19, "Moderately severe"),
         _band("severe", 20, 27, "Severe"),
     )
-    return Instrument(
-        id="phq9",
-        version="1.0.0",
-        title={"en": "Patient Health Questionnaire (PHQ-9)"},
-        description=TWO_WEEKS,
-        items=items,
-        scores=(ScoreDef("total", tuple(i.link_id for i in items), bands, loinc="44261-6"),),
+    return _frequency_scale(
+        "phq9",
+        "Patient Health Questionnaire (PHQ-9)",
+        PHQ9_ITEMS,
+        bands,
+        total_loinc="44261-6",
+        loinc="44249-1",
         alerts=(
             # Item 9 asks about thoughts of death or self-harm: any answer but "not at all" alerts,
             # whatever the total (a total of 1 made only of item 9 still alerts).
             AlertDef("self_harm_thoughts", Severity.URGENT, {"item": "phq9.phq9-9", "op": ">=", "value": 1}),
         ),
-        loinc="44249-1",
     )
 
 
 def gad7() -> Instrument:
-    items = tuple(
-        Item(f"gad7-{n}", {"en": text}, options=_frequency_options(), loinc=loinc)
-        for n, (loinc, text) in enumerate(GAD7_ITEMS, start=1)
-    )
     bands = (
         _band("minimal", 0, 4, "Minimal"),
         _band("mild", 5, 9, "Mild"),
         _band("moderate", 10, 14, "Moderate"),
         _band("severe", 15, 21, "Severe"),
     )
-    return Instrument(
-        id="gad7",
-        version="1.0.0",
-        title={"en": "Generalized Anxiety Disorder scale (GAD-7)"},
-        description=TWO_WEEKS,
-        items=items,
-        scores=(ScoreDef("total", tuple(i.link_id for i in items), bands, loinc="70274-6"),),
+    return _frequency_scale(
+        "gad7",
+        "Generalized Anxiety Disorder scale (GAD-7)",
+        GAD7_ITEMS,
+        bands,
+        total_loinc="70274-6",
         loinc="69737-5",
     )
 

@@ -73,6 +73,11 @@ class Catalog:
         stored = await self._store.site_rules(site_id)
         return RuleSet.from_json(stored if stored is not None else DEFAULT_RULES)
 
+    async def rules_for(self, staff: Person) -> RuleSet:
+        """The rules of the staff member's own site, as staff read them to understand a proposal."""
+        access.require_staff(staff)
+        return await self.rules(staff.site_id)
+
     async def save_rules(self, admin: Person, rules: object) -> RuleSet:
         access.require_role_at_site(admin, Role.ADMIN)
         parsed = RuleSet.from_json(rules)

@@ -65,6 +65,15 @@ class MentorDesk:
         self._store = store
         self._default_capacity = default_capacity
 
+    async def _user_at_staff_site(self, staff: Person, user_id: int) -> Row:
+        """The user row, if ``staff`` may act on them (a user of their own site)."""
+        require_staff(staff)
+        user = await self._store.user(user_id)
+        if user is None:
+            raise DomainError(ErrorCode.NOT_FOUND, N_("Not found."))
+        require_same_site(staff, user["site_id"])
+        return user
+
     async def candidates(self, staff: Person) -> list[dict[str, Any]]:
         """Patients of the site who completed the programme with a reliable improvement, with the evidence."""
         require_staff(staff)
@@ -93,11 +102,7 @@ class MentorDesk:
         return out
 
     async def invite(self, staff: Person, patient_id: int) -> dict[str, Any]:
-        require_staff(staff)
-        user = await self._store.user(patient_id)
-        if user is None:
-            raise DomainError(ErrorCode.NOT_FOUND, N_("Not found."))
-        require_same_site(staff, user["site_id"])
+        await self._user_at_staff_site(staff, patient_id)
         eligible = {c["patient_id"]: c for c in await self.candidates(staff)}
         if patient_id not in eligible:
             raise DomainError(
@@ -133,11 +138,7 @@ class MentorDesk:
 
     async def match(self, staff: Person, patient_id: int, limit: int = 10) -> list[dict[str, Any]]:
         """Mentors for this patient, best first, each with the factor-by-factor explanation."""
-        require_staff(staff)
-        user = await self._store.user(patient_id)
-        if user is None:
-            raise DomainError(ErrorCode.NOT_FOUND, N_("Not found."))
-        require_same_site(staff, user["site_id"])
+        user = await self._user_at_staff_site(staff, patient_id)
         patient_row = await self._store.patient(self._store.pool, patient_id)
         if patient_row is None:
             raise DomainError(ErrorCode.NOT_FOUND, N_("This patient has no care record yet."))

@@ -55,6 +55,15 @@ def person_from_row(row: asyncpg.Record) -> Person:
     )
 
 
+def _session_from_row(row: asyncpg.Record | None) -> AuthSession:
+    """The session a stored row describes; no row (expired, revoked or unknown) is a 401."""
+    if row is None:
+        raise DomainError(
+            ErrorCode.UNAUTHENTICATED, N_("Your session has expired or was revoked. Sign in again."), status=401
+        )
+    return AuthSession(row["session_id"], person_from_row(row), row["expires_at"])
+
+
 def parse_roles(raw: object) -> list[str]:
     if not isinstance(raw, list) or not raw or not all(isinstance(r, str) for r in raw):
         raise DomainError(ErrorCode.VALIDATION_FAILED, N_("Roles must be a non-empty list."))
@@ -113,21 +122,11 @@ class AccountService:
     async def authenticate(self, token: str | None) -> AuthSession:
         if not token or not isinstance(token, str) or len(token) > 200:
             raise DomainError(ErrorCode.UNAUTHENTICATED, N_("Sign in first."), status=401)
-        row = await self._store.session_person(hash_token(token))
-        if row is None:
-            raise DomainError(
-                ErrorCode.UNAUTHENTICATED, N_("Your session has expired or was revoked. Sign in again."), status=401
-            )
-        return AuthSession(row["session_id"], person_from_row(row), row["expires_at"])
+        return _session_from_row(await self._store.session_person(hash_token(token)))
 
     async def authenticate_session_id(self, session_id: SessionId) -> AuthSession:
         """Re-check a session already authenticated by token (long-lived sockets)."""
-        row = await self._store.session_person_by_id(session_id)
-        if row is None:
-            raise DomainError(
-                ErrorCode.UNAUTHENTICATED, N_("Your session has expired or was revoked. Sign in again."), status=401
-            )
-        return AuthSession(row["session_id"], person_from_row(row), row["expires_at"])
+        return _session_from_row(await self._store.session_person_by_id(session_id))
 
     async def logout(self, session: AuthSession) -> None:
         await self._store.revoke_session(session.id, session.person.id)

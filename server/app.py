@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from care.service import CareService
 from rooms.filters import AllowEverything, ContentFilter
 from rooms.service import RoomsService
+from server import care_wiring
 from server.accounts import AccountService
 from server.config import Config
 from server.database import create_pool, migrate
@@ -54,7 +55,7 @@ def create_app(config: Config) -> web.Application:
         services = await _open_services(config, sio)
         app[SERVICES] = services
         register_socket_events(services)
-        care_background = care_routes.start_background(services)
+        care_background = care_wiring.start_background(services)
         # Losing access to a room (step down, removal, ban) also takes the person out of its live session.
         services.rooms.bus.add_listener(services.live_video.handlers.access_changed)
         await services.rooms.start()
@@ -64,7 +65,7 @@ def create_app(config: Config) -> web.Application:
         try:
             yield
         finally:
-            await care_routes.stop_background(care_background)
+            await care_wiring.stop_background(care_background)
             await services.rooms.stop()
             await _close_services(services)
 
@@ -101,7 +102,7 @@ async def _open_services(config: Config, sio: object) -> Services:
         config,
     )
     live_connections = LiveConnections(sio, accounts, i18n, config.session_check_seconds)
-    care = care_routes.build_care_service(config, pool, sio)
+    care = care_wiring.build_care_service(config, pool, sio)
     return Services(
         config=config,
         pool=pool,

@@ -1,4 +1,4 @@
-"""HTTP routes of stepped care, and the wiring of the care service into the server.
+"""HTTP routes of stepped care (the service itself is built and wired in server.care_wiring).
 
 Handlers stay thin: read the caller and the body, call `CareService`, reply. Who may see what is decided
 in care (care.access), never here.
@@ -6,78 +6,29 @@ in care (care.access), never here.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import asyncpg
-import socketio
 from aiohttp import web
 
-from care.alerts import Alert
 from care.errors import N_, DomainError, ErrorCode
 from care.instruments import Instrument, pick_text
 from care.outcomes import to_csv
-from care.people import Step, UserId
 from care.reports import parse_date
-from care.service import CareService, CareSettings
-from server.config import Config
+from care.service import CareService
 from server.http.edge import caller, field, json_body, ok, path_int, services
-from server.services import Services
-from server.sio.connections import site_staff_room, user_room
 
 routes = web.RouteTableDef()
 
 
-# --- wiring ---
-
-
-def build_care_service(config: Config, pool: asyncpg.Pool, sio: socketio.AsyncServer) -> CareService:
-    care = CareService(
-        pool,
-        CareSettings(
-            interval_months=config.screening_interval_months,
-            escalation_seconds=config.alert_escalation_seconds,
-            battery=config.screening_battery,
-            initial_step=Step(config.care_initial_step),
-            instruments_dir=Path(config.care_instruments_dir) if config.care_instruments_dir else None,
-        ),
-    )
-
-    async def push_alert(alert: Alert) -> None:
-        # On-call contacts are staff of the site, so the site's staff room reaches them too; the payload
-        # says who the alert escalated to.
-        await sio.emit("care:alert", alert.to_json(), room=site_staff_room(alert.site_id))
-
-    async def push_step(user_id: UserId, old: Step, new: Step) -> None:
-        await sio.emit(
-            "care:step_changed",
-            {"user_id": int(user_id), "from_step": int(old), "to_step": int(new)},
-            room=user_room(user_id),
-        )
-
-    care.on_alert(push_alert)
-    care.on_step_changed(push_step)
-    return care
-
-
-def start_background(services: Services) -> asyncio.Task[None]:
-    return asyncio.create_task(
-        services.care.alert_desk.run_escalations(services.config.alert_escalation_check_seconds),
-        name="care-alert-escalations",
-    )
-
-
-async def stop_background(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
 def care_of(request: web.Request) -> CareService:
     return services(request).care
+
+
+def status_filter(request: web.Request, default: str) -> str | None:
+    """The ``status`` query parameter of a list; ``all`` lists every status (None)."""
+    status = request.query.get("status", default)
+    return None if status == "all" else status
 
 
 def instrument_json(instrument: Instrument, language: str) -> dict[str, Any]:
@@ -130,10 +81,8 @@ async def import_instrument(request: web.Request) -> web.Response:
 
 @routes.get("/api/care/rules")
 async def get_rules(request: web.Request) -> web.Response:
-    person = await caller(request)
-    if not person.is_staff:
-        raise DomainError(ErrorCode.FORBIDDEN, N_("You are not allowed to do that."))
-    return ok({"rules": (await care_of(request).catalog.rules(person.site_id)).source})
+    rules = await care_of(request).catalog.rules_for(await caller(request))
+    return ok({"rules": rules.source})
 
 
 @routes.put("/api/care/rules")
@@ -240,8 +189,7 @@ async def request_screening(request: web.Request) -> web.Response:
 
 @routes.get("/api/care/proposals")
 async def list_proposals(request: web.Request) -> web.Response:
-    status = request.query.get("status", "pending")
-    proposals = await care_of(request).proposals(await caller(request), None if status == "all" else status)
+    proposals = await care_of(request).proposals(await caller(request), status_filter(request, "pending"))
     return ok({"proposals": proposals})
 
 
@@ -264,8 +212,7 @@ async def decide_proposal(request: web.Request) -> web.Response:
 
 @routes.get("/api/care/alerts")
 async def list_alerts(request: web.Request) -> web.Response:
-    status = request.query.get("status", "open")
-    alerts = await care_of(request).alert_desk.alerts(await caller(request), None if status == "all" else status)
+    alerts = await care_of(request).alert_desk.alerts(await caller(request), status_filter(request, "open"))
     return ok({"alerts": [a.to_json() for a in alerts]})
 
 
