@@ -40,9 +40,13 @@ def fold(text: str) -> str:
     return f" {squeezed.strip()} "
 
 
-def clauses(text: str) -> list[str]:
-    """Split on sentence punctuation and fold each clause, so "No. I want to die" keeps its meaning."""
-    return [folded for part in _CLAUSE_BREAK.split(text) if (folded := fold(part)).strip()]
+@lru_cache(maxsize=1024)
+def clauses(text: str) -> tuple[str, ...]:
+    """Split on sentence punctuation and fold each clause, so "No. I want to die" keeps its meaning.
+
+    Cached: several hooks look at the same message, and the first one pays for the folding.
+    """
+    return tuple(folded for part in _CLAUSE_BREAK.split(text) if (folded := fold(part)).strip())
 
 
 @lru_cache(maxsize=4096)

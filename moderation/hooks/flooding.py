@@ -18,7 +18,7 @@ from typing import Any
 from care.people import UserId
 from moderation.hook import TEXT_ACTIONS, HookContext, HookResult, Reason
 from moderation.hooks._options import option
-from moderation.textfold import fold
+from moderation.textfold import clauses
 from rooms.filters import Decision, FilterRequest, RoomId
 
 Clock = Callable[[], float]
@@ -67,7 +67,7 @@ class FloodingHook:
             trail.times.popleft()
         while trail.texts and now - trail.texts[0][0] > self._repeat_window:
             trail.texts.popleft()
-        digest = hashlib.blake2b(fold(request.text or "").encode(), digest_size=12).digest()
+        digest = hashlib.blake2b("|".join(clauses(request.text or "")).encode(), digest_size=12).digest()
         repeats = sum(1 for _, d in trail.texts if d == digest)
         trail.times.append(now)
         trail.texts.append((now, digest))
