@@ -23,6 +23,7 @@ from moderation.crisis_lexicon import (
     Entry,
     Signal,
 )
+from moderation.crisis_lexicon_indirect import INDIRECT_ENTRIES, INDIRECT_STEMS, INDIRECT_WORDS
 from moderation.textfold import TypoCorrector, clauses, fold, fold_pattern
 
 _NEGATION_WINDOW = 3
@@ -137,7 +138,7 @@ class CrisisDetector:
 
     def __init__(self, extra_entries: Iterable[Entry] = (), *, prefilter: bool = True) -> None:
         extra_entries = tuple(extra_entries)
-        compiled = [_compile(e) for e in (*ENTRIES, *extra_entries)]
+        compiled = [_compile(e) for e in (*ENTRIES, *INDIRECT_ENTRIES, *extra_entries)]
         # HOLD tiers first, so the first hit that survives its vetoes is the answer.
         compiled.sort(key=lambda c: c.entry.signal not in HOLD_SIGNALS)
         self._entries = compiled
@@ -147,8 +148,10 @@ class CrisisDetector:
         self._typos = TypoCorrector(TYPO_ANCHORS)
         # Site entries may use words outside the stems: then every clause goes through the regexes.
         use_stems = prefilter and not extra_entries
-        self._stems: tuple[str, ...] | None = tuple(fold(s).strip() for s in TRIGGER_STEMS) if use_stems else None
-        self._words = frozenset(fold(w).strip() for w in TRIGGER_WORDS)
+        self._stems: tuple[str, ...] | None = (
+            tuple(fold(s).strip() for s in (*TRIGGER_STEMS, *INDIRECT_STEMS)) if use_stems else None
+        )
+        self._words = frozenset(fold(w).strip() for w in (*TRIGGER_WORDS, *INDIRECT_WORDS))
         self._stems_by_opening: dict[str, tuple[str, ...]] = {}
         for stem in self._stems or ():
             self._stems_by_opening[stem[:2]] = (*self._stems_by_opening.get(stem[:2], ()), stem)
@@ -168,8 +171,11 @@ class CrisisDetector:
         return False
 
     def detect(self, text: str) -> Detection | None:
+        """The first hold found, else two signs that hold together (`Entry.needs_company`), else a flag."""
         weaker: Detection | None = None
-        for clause in clauses(text):
+        signs: dict[tuple[int, int], Detection] = {}  # one sign per place: (clause, start)
+        in_company: Detection | None = None
+        for index, clause in enumerate(clauses(text)):
             folded = self._typos.correct(clause)
             if not self.may_match(folded):
                 continue
@@ -182,9 +188,17 @@ class CrisisDetector:
                     if signal is None:
                         continue
                     found = Detection(signal, compiled.entry.language)
+                    if compiled.entry.needs_company and found.holds:
+                        signs.setdefault((index, start), found)
+                        in_company = in_company or found
+                        continue
                     if found.holds:
                         return found
+                    if signal is Signal.HOPELESSNESS:
+                        signs.setdefault((index, start), found)
                     weaker = weaker or found
+        if in_company is not None:
+            return in_company if len(signs) >= 2 else weaker or Detection(Signal.HOPELESSNESS, in_company.language)
         return weaker
 
     def _candidates(self, folded: str) -> list[int]:

@@ -40,6 +40,9 @@ class Entry:
     negatable: bool = True  # "I don't want to die" is fear, not a wish
     unless_followed_by: str | None = None  # idioms: "de risa", "at home", "as prescribed"
     third_person_guard: bool = False  # English has no verb ending to tell "I want" from "she wants"
+    # A sign common in ordinary talk ("no puedo más", "thank you for everything"): it holds only together
+    # with another such sign or a hopelessness entry in the same message; alone it flags as hopelessness.
+    needs_company: bool = False
 
 
 # Words that, among the three tokens before a match, reverse it ("no quiero morir", "nie chcę umrzeć").
@@ -128,7 +131,7 @@ _ES_INTENT = (
 )
 _ES_IDIOMS = (
     r" ?de (risa|verguenza|la verguenza|asco|pena|aburrimiento|ganas|envidia|sueno|hambre|calor|frio)|"
-    r" en (casa|paz|mi cama)| con dignidad| sin (dolor|sufrir)| tranquil| rodead| dignamente"
+    r" en (casa|paz|mi cama|su cama)| con dignidad| sin (dolor|sufrir)| tranquil| rodead| dignamente"
 )
 
 _CA_DESIRE = r"(m agradaria|vull|voldria|volia|desitjo|tinc ganes de|ganes de|preferiria|prefereixo|necessito)"
@@ -143,7 +146,7 @@ _CA_SELF_KILL = (
 )
 _CA_INTENT = r"(vaig a|penso|he decidit|he pensat en|estic pensant en|penso en|pensant en|planejo)"
 _CA_IDIOMS = (
-    r" ?de (riure|vergonya|fastic|pena|ganes|avorriment|son|gana)| a casa| en pau| amb dignitat|"
+    r" ?de (riure|vergonya|fastic|pena|ganes|avorriment|son|gana)| a casa| al (seu|meu) llit| en pau| amb dignitat|"
     r" sense (dolor|patir)| tranquil"
 )
 
@@ -167,6 +170,7 @@ _PT_INTENT = (
 )
 _PT_IDIOMS = (
     r" ?de (rir|vergonha|tedio|saudade|saudades|cansaco|vontade|fome|sono)| em (casa|paz)|"
+    r" na (sua |minha )?cama|"
     r" com dignidade| sem (dor|sofrer)| tranquil| rodead"
 )
 
@@ -181,7 +185,7 @@ _PL_SELF_KILL = (
     r"z balkonu|pod samochod))"
 )
 _PL_INTENT = r"(zamierzam|planuje|postanowilem|postanowilam|chyba|mysle zeby|mysle o tym zeby|rozwazam)"
-_PL_IDIOMS = r" ?(ze (wstydu|smiechu|nudow|zmeczenia)| w (domu|spokoju)| godnie| bez bolu)"
+_PL_IDIOMS = r" ?(ze (wstydu|smiechu|nudow|zmeczenia)| w (domu|spokoju)| godnie| bez bolu| we? (wlasnym|swoim) lozku)"
 
 EN, ES, CA, PT, PL = Language.EN, Language.ES, Language.CA, Language.PT, Language.PL
 S = Signal
@@ -275,7 +279,7 @@ ENTRIES: tuple[Entry, ...] = (
           r"\bmillor (estar )?(mort|morta)\b|\bmillor sense mi\b"),
     Entry(CA, S.IDEATION, r"\bno val la pena (viure|seguir vivint)\b|\bno tinc (raons|motius|ganes|forces) "
           r"(per|de) (viure|seguir vivint)\b|\bsense (ganes|motius) de viure\b|\bno despertar( me)? mai mes\b|"
-          r"\bdormir i no despertar", negatable=False),
+          r"\b(a)?dormir( me)? i no despertar", negatable=False),
     Entry(CA, S.IDEATION, r"\b(pensaments|idees) (suicides|de suicidi|de matar me|de treure m la vida)|"
           r"\b(penso|pensant|he pensat) en (el )?suicidi\b"),
     Entry(CA, S.SELF_HARM, r"\b(tallar me|em tallo|m he tallat|tornar a tallar me) (les venes|els bracos|els "
@@ -299,7 +303,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(PT, S.IDEATION, r"\b(estaria|estariam|estariamos|ficariam|ficaria|ficavam) melhor (mort[oa]|sem "
           r"mim)\b|\bmelhor (estar )?mort[oa]\b|\bmelhor sem mim\b"),
     Entry(PT, S.IDEATION, r"\bnao vale a pena (viver|continuar a viver|continuar vivendo)\b|\bnao tenho "
-          r"(razoes|motivos|vontade|forcas) (para|de) viver\b|\bsem vontade de viver\b|\bnao acordar mais\b|"
+          r"(razoes|motivos|vontade|forcas) (para|de) (continuar a )?viver\b|\bsem vontade de viver\b|\bnao acordar mais\b|"
           r"\bdormir e nao acordar", negatable=False),
     Entry(PT, S.IDEATION, r"\b(pensamentos|ideias|ideacao) (suicidas?|de suicidio|de me matar)|\b(penso|pensando|"
           r"pensei|tenho pensado) (em|no) suicidio\b"),
@@ -326,7 +330,7 @@ ENTRIES: tuple[Entry, ...] = (
           r"z dachu|z balkonu|pod samochod))\b"),
     Entry(PL, S.IDEATION, r"\bnie chce (juz )?zyc\b", negatable=False,
           unless_followed_by=r" ?(w|z|bez|tak|tam|tutaj|sam|sama)\b"),
-    Entry(PL, S.IDEATION, r"\bnie chce mi sie (juz )?zyc\b|\bnie mam (po co|dla kogo|sily) zyc\b|"
+    Entry(PL, S.IDEATION, r"\bnie chce mi sie (juz )?zyc\b|\bnie mam (po co|dla kogo|sily) (dalej )?zyc\b|"
           r"\bnie warto zyc\b|\bnie ma sensu zyc\b|\bzasnac i (sie )?nie obudzic|\bzeby sie (juz )?nie obudzic",
           negatable=False),
     Entry(PL, S.IDEATION, r"\blepiej (by bylo |byloby )?(beze mnie|gdybym (umarl|umarla|nie zyl|nie zyla|"

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from care.people import SiteId
-from rooms.filters import Action, Decision, FilterRequest, MessageId
+from rooms.filters import CRISIS_LANGUAGE, Action, Decision, FilterRequest, MessageId
 
 TEXT_ACTIONS: frozenset[Action] = frozenset({Action.MESSAGE, Action.EDIT})
 ALL_ACTIONS: frozenset[Action] = frozenset(Action)
@@ -27,7 +27,7 @@ class Reason(StrEnum):
     LINK_NOT_ALLOWED = "link_not_allowed"
     KEYWORD = "keyword"
     PERSONAL_DATA = "personal_data"
-    CRISIS_LANGUAGE = "crisis_language"
+    CRISIS_LANGUAGE = CRISIS_LANGUAGE  # rooms owns the value: it lets such holds past mutes and rate limits
     CRISIS_MENTION = "crisis_mention"
     HOOK_FAILED = "hook_failed"
     HOOK_TIMED_OUT = "hook_timed_out"

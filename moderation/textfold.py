@@ -17,7 +17,9 @@ _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "
 _LEET_RE = re.compile(r"(?<=[a-z])[013457@$]+|[013457@$]+(?=[a-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(?<=([a-z]))\1+")  # deleting the repeats needs no template: the fast path of sub
-_CLAUSE_BREAK = re.compile(r"[.!?;:,\n\r\u2026()\"«»“”]+")
+# A comma breaks a clause, except the one Polish spelling requires before "żeby", "że" and "gdybym"
+# ("myślę, żeby skoczyć", "lepiej, gdybym umarła"): what follows it finishes the same thought.
+_CLAUSE_BREAK = re.compile(r"(?:[.!?;:\n\r\u2026()\"«»“”]|,(?!\s*(?:[żz]eby[mś]?\b|[żz]e\b|gdyby)))+")
 
 
 def strip_accents(text: str) -> str:

@@ -1,8 +1,9 @@
 """Messages in rooms: send, edit, delete, react, typing, read markers, history and catch-up.
 
-A message goes: access (the socket joined the room), text rules, rate limit, the content filter, then
-the store commits it with the room's next seq, then the broadcast, then the ack. Only a committed message
-is ever acknowledged, so an acked message can always be fetched again (history, catch-up).
+A message goes: access (the socket joined the room), text rules, mute and rate limit, the content filter,
+then the store commits it with the room's next seq, then the broadcast, then the ack. A mute or the rate
+limit refuses a send only once the filter has screened it: crisis language is held and answered anyway.
+Only a committed message is ever acknowledged, so an acked message can always be fetched again.
 """
 
 from __future__ import annotations
@@ -61,15 +62,14 @@ class Chat:
         if recent is not None:
             return self._same_room(recent[0], room_id, recent[1])
         joined = await self.m.joined(sock, room_id)
-        await self._not_muted(sock, joined)
         text = clean_text(raw_text, self.max_text_chars)
         if reply_to is None and not may_start_thread(joined.room, joined.role):
             raise room_error(RoomError.READ_ONLY, N_("Ask your question as a reply to a post in this room."))
         if reply_to is not None:
             await self._message_in_room(reply_to, room_id)
-        await self._take_token(person.id)
+        refusal = await self._refusal(sock, joined)
         request = FilterRequest(Action.MESSAGE, person, joined.room.ref, text=text)
-        verdict = await self._allowed(request)
+        verdict = await self._allowed(request, refusal)
         visibility = Visibility.HELD if verdict.decision is Decision.HOLD else Visibility.VISIBLE
         async with self._room_locks[room_id]:
             message, created = await self.store.insert_message(
@@ -237,13 +237,31 @@ class Chat:
         else:
             await self.sio.emit(event, payload, room=chat_room(message.room_id))
 
-    async def _allowed(self, request: FilterRequest) -> Verdict:
+    async def _allowed(self, request: FilterRequest, refusal: DomainError | None = None) -> Verdict:
+        """The filter's verdict, or the refusal rooms had already decided on (mute, rate limit).
+
+        The refusal waits until the text is screened: a crisis hold outranks it, so a muted or
+        rate-limited person in crisis is still held, answered and alerted to a clinician, never ignored.
+        """
         verdict = await self.m.content.check(request)
+        if refusal is not None:
+            if not verdict.holds_for_crisis:
+                raise refusal
+            log.info("refusal_outranked_by_crisis_hold", room_id=request.room.id, refusal=refusal.code)
         if verdict.decision is Decision.REJECT:
             raise room_error(
                 RoomError.REJECTED, N_("This message cannot be posted here."), reason=verdict.reason or "rejected"
             )
         return verdict
+
+    async def _refusal(self, sock: ChatSocket, joined: Joined) -> DomainError | None:
+        """Why this send is refused whatever it says (a mute, then the rate limit), raised by `_allowed`."""
+        try:
+            await self._not_muted(sock, joined)
+            await self._take_token(sock.person.id)
+        except DomainError as refused:
+            return refused
+        return None
 
     async def _take_token(self, user_id: UserId) -> None:
         wait = await self.limiter.take(user_id)

@@ -50,6 +50,10 @@ class Decision(StrEnum):
     FLAG = "flag"  # delivered, and queued for moderators
 
 
+# The reason of a hold for suicide or self-harm language. Such a message is stored (held) and answered even
+# when rooms would refuse the send for a mute or the rate limit: a person in crisis must reach a clinician.
+CRISIS_LANGUAGE = "crisis_language"
+
 # When several hooks disagree, the strictest decision wins.
 DECISION_SEVERITY: dict[Decision, int] = {
     Decision.ALLOW: 0,
@@ -79,6 +83,13 @@ class Verdict:
     @staticmethod
     def allow() -> Verdict:
         return Verdict(Decision.ALLOW)
+
+    @property
+    def holds_for_crisis(self) -> bool:
+        """Held, and crisis language is among the reasons (another hook's hold may have won the tie)."""
+        return self.decision is Decision.HOLD and (
+            self.reason == CRISIS_LANGUAGE or any(reason == CRISIS_LANGUAGE for _, reason in self.reasons)
+        )
 
 
 class ContentFilter(Protocol):

@@ -116,8 +116,12 @@ async def run_once(run: Run, generators: int, warmup: float) -> Run:
     finally:
         for proc in [server, *gens]:
             if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+                proc.terminate()
+                try:
+                    await asyncio.wait_for(proc.wait(), 10)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.wait()
     return run
 
 
@@ -181,6 +185,9 @@ def report(run: Run) -> None:
     print(f"server CPU: {run.server_cores:.3f} cores; {streams} forwarded streams (video+audio); "
           f"{per_stream_ms:.2f} ms CPU per stream-second")
     print(f"generator CPU: {', '.join(f'{c:.2f}' for c in run.generator_cores)} cores")
+    delivered = run.metrics.get("video_streams", 0) * run.metrics.get("fps_per_stream_mean", 0.0)
+    if delivered:
+        run.metrics["server_cpu_ms_per_delivered_video_frame"] = run.server_cores * 1000 / delivered
     for key, value in run.metrics.items():
         print(f"  {key}: {value:.2f}" if isinstance(value, float) else f"  {key}: {value}")
 
@@ -199,14 +206,23 @@ async def main_async(args: argparse.Namespace) -> None:
             plan.append(Run("relay", args.participants, args.seconds))
     done = []
     for run in plan:
-        done.append(await run_once(run, args.generators, args.warmup))
+        try:
+            done.append(await run_once(run, args.generators, args.warmup))
+        except TimeoutError:
+            print(f"\n== {run.mode} N={run.participants}: did not get going (participants not connected, "
+                  f"or no results) within the time limits: the server cannot carry this load ==")
+            continue
         report(done[-1])
     sfu4 = next((r for r in done if r.mode == "sfu" and r.participants == args.baseline_participants
                  and not r.loss), None)
     relay4 = next((r for r in done if r.mode == "relay" and r.participants == args.baseline_participants), None)
     if sfu4 and relay4 and sfu4.server_cores > 0:
         print(f"\nMediaRelay / SFU CPU per stream at N={args.baseline_participants}: "
-              f"{relay4.server_cores / sfu4.server_cores:.1f}x")
+              f"{relay4.server_cores / sfu4.server_cores:.1f}x (at the frame rates each achieved)")
+        per_frame = "server_cpu_ms_per_delivered_video_frame"
+        if sfu4.metrics.get(per_frame) and relay4.metrics.get(per_frame):
+            print(f"MediaRelay / SFU CPU per delivered video frame: "
+                  f"{relay4.metrics[per_frame] / sfu4.metrics[per_frame]:.1f}x")
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -92,6 +94,8 @@ class RelaySession:
         self.relay = MediaRelay()
         self.peers: dict[str, RTCPeerConnection] = {}
         self.tracks: dict[str, list[MediaStreamTrack]] = {}
+        self.joined: set[str] = set()
+        self.waiting: dict[str, list[MediaStreamTrack]] = {}
         self.negotiator = Negotiator(send)
 
     async def join(self, pid: str, offer: str) -> str:
@@ -102,18 +106,27 @@ class RelaySession:
         def on_track(track: MediaStreamTrack) -> None:
             self.tracks[pid].append(track)
             for other, other_pc in self.peers.items():
-                if other != pid:
-                    other_pc.addTransceiver(self.relay.subscribe(track), direction="sendonly")
-                    self._renegotiate(other)
+                if other == pid:
+                    continue
+                if other not in self.joined:  # still answering its own offer: add after that
+                    self.waiting.setdefault(other, []).append(track)
+                    continue
+                other_pc.addTransceiver(self.relay.subscribe(track), direction="sendonly")
+                self._renegotiate(other)
 
         pc.on("track", on_track)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
         await pc.setLocalDescription(await pc.createAnswer())
         # Only after the answer: aiortc cannot answer with transceivers the offer did not have.
+        self.joined.add(pid)
+        already = {id(t) for t in self.waiting.get(pid, [])}
         for other, tracks in self.tracks.items():
             if other != pid:
                 for track in tracks:
-                    pc.addTransceiver(self.relay.subscribe(track), direction="sendonly")
+                    if id(track) not in already:
+                        pc.addTransceiver(self.relay.subscribe(track), direction="sendonly")
+        for track in self.waiting.pop(pid, []):
+            pc.addTransceiver(self.relay.subscribe(track), direction="sendonly")
         self._renegotiate(pid)
         return str(pc.localDescription.sdp)
 
@@ -184,6 +197,20 @@ def main() -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover
         pass
+    profile_to = os.environ.get("ONCOMMUN_BENCH_PROFILE")
+    if profile_to:
+        # Where does the server's CPU go? ``python -m pstats`` on the file afterwards.
+        import cProfile
+
+        profiler = cProfile.Profile()
+
+        def dump(*_: object) -> None:
+            profiler.disable()
+            profiler.dump_stats(profile_to)
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, dump)
+        profiler.enable()
     asyncio.run(serve(args.mode, args.port, args.loss_transport, args.loss_rate))
 
 
