@@ -16,16 +16,26 @@ The touches:
    flag for an encoder, which a forwarding sender does not have).
 3. RTX routing fix: ``RTCDtlsTransport._register_rtp_receiver`` also registers each receiver's RTX
    SSRC, so RTX is not discarded when one transport has several receivers of the same kind.
+   Malformed-packet guard: ``RTCDtlsTransport._handle_rtp_data`` / ``_handle_rtcp_data`` catch only
+   ValueError while parsing; a ``struct.error`` (e.g. an audio-level extension of the wrong length)
+   ended the DTLS receive loop and dropped the participant. The patched handlers count and drop it.
 4. ICE: the host addresses aioice binds to, its consent-freshness timing (how fast a vanished peer is
    noticed) and, through a stand-in for its ``asyncio`` module, the UDP port range of host candidates
    are module globals of aioice.
 5. Test and benchmark helpers: counting codec instances, sending a PLI from a client receiver,
    watching a client sender's keyframe requests, and dropping a fraction of a transport's RTP.
+6. Stable numbering on renegotiation: aiortc's ``createOffer`` re-offers every m-line with its own
+   payload types (Opus 96, VP8 97, RTX 98) and header-extension ids. Browsers refuse a re-offer that
+   reassigns extension ids, and a changed payload type makes the SFU drop the publisher's packets.
+   ``setRemoteDescription`` now remembers each transceiver's negotiated codecs and extensions, and
+   server offers reuse those numbers (new m-lines reuse the transport's numbers for the same codec/URI).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import copy
 import random
 import struct
 import threading
@@ -36,20 +46,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import aioice.ice
+import structlog
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc import rtcdtlstransport as _dtls
+from aiortc import rtcpeerconnection as _pc_module
 from aiortc import rtcrtpreceiver as _receiver_module
 from aiortc import rtcrtpsender as _sender_module
 from aiortc.codecs import is_rtx
 from aiortc.mediastreams import MediaStreamTrack
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, RtpPacket, unwrap_rtx
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
+from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, RtcpPacket, RtpPacket, unwrap_rtx
 from aiortc.rtp import is_rtcp as _is_rtcp
+from aiortc.sdp import SessionDescription
 
 PacketSink = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
 """Receives each RTP packet of a forwarded track (RTX already unwrapped) with its codec."""
 
 EXPECTED_AIORTC = "1.16.0"
+
+log = structlog.get_logger(__name__)
 
 _background: set[asyncio.Future[Any]] = set()
 
@@ -303,6 +318,47 @@ def _register_rtp_receiver_with_rtx(self: Any, receiver: Any, parameters: Any) -
         self._rtp_router.ssrc_table[ssrc] = receiver
 
 
+# Whatever a parser may raise on hostile bytes (UnicodeDecodeError is a ValueError).
+_MALFORMED = (ValueError, struct.error, IndexError)
+
+
+def _count_malformed(transport: Any, kind: str, exc: Exception) -> None:
+    count = getattr(transport, "_malformed_packets", 0) + 1
+    transport._malformed_packets = count
+    if count & (count - 1) == 0:  # 1, 2, 4, 8...: visible without letting a flood flood the log
+        log.warning("media_malformed_packet_dropped", kind=kind, error=type(exc).__name__, count=count)
+
+
+async def _handle_rtp_data_guarded(self: Any, data: bytes, arrival_time_ms: int) -> None:
+    """aiortc's ``_handle_rtp_data`` with every parse error caught: one bad packet is dropped."""
+    try:
+        packet = RtpPacket.parse(data, self._rtp_header_extensions_map)
+    except _MALFORMED as exc:
+        _count_malformed(self, "rtp", exc)
+        return
+    receiver = self._rtp_router.route_rtp(packet)
+    if receiver is not None:
+        await receiver._handle_rtp_packet(packet, arrival_time_ms=arrival_time_ms)
+
+
+async def _handle_rtcp_data_guarded(self: Any, data: bytes) -> None:
+    """aiortc's ``_handle_rtcp_data`` with every parse error caught."""
+    try:
+        packets = RtcpPacket.parse(data)
+    except _MALFORMED as exc:
+        _count_malformed(self, "rtcp", exc)
+        return
+    for packet in packets:
+        for recipient in self._rtp_router.route_rtcp(packet):
+            await recipient._handle_rtcp_packet(packet)
+
+
+def malformed_packets(pc: RTCPeerConnection) -> int:
+    """RTP/RTCP packets a peer connection dropped because they could not be parsed."""
+    transports = {t.receiver.transport for t in pc.getTransceivers()}
+    return sum(getattr(t, "_malformed_packets", 0) for t in transports)
+
+
 def routed_ssrcs(pc: RTCPeerConnection) -> set[int]:
     """Every SSRC the peer connection's RTP router knows (for tests of the RTX fix)."""
     ssrcs: set[int] = set()
@@ -387,6 +443,140 @@ class _AsyncioWithPortRange:
         return _LoopWithPortRange(asyncio.get_running_loop(), self._ports)
 
 
+# --------------------------------------------------------------------------------------------------
+# 6. Stable payload types and header-extension ids across server-initiated renegotiation
+# --------------------------------------------------------------------------------------------------
+
+_DYNAMIC_PTS = range(96, 128)
+_EXTENSION_IDS = range(1, 15)
+
+
+def _codec_key(codec: RTCRtpCodecParameters) -> tuple[str, int, int | None, str]:
+    mime = codec.mimeType.lower()
+    extra = ""
+    if mime == "video/h264":
+        profile = str(codec.parameters.get("profile-level-id", ""))[:2]
+        extra = f"{codec.parameters.get('packetization-mode', '0')}/{profile}"
+    return (mime, codec.clockRate, codec.channels, extra)
+
+
+class _Numbering:
+    """The payload types and extension ids already negotiated on one peer connection.
+
+    A transceiver's own numbers win; new m-lines take the transport's numbers for the same codec or
+    URI (one BUNDLE, one numbering), and anything new gets a number nobody uses yet.
+    """
+
+    def __init__(self, transceivers: list[Any], remote_extension_ids: dict[str, int]) -> None:
+        self.pts: dict[tuple[str, int, int | None, str], int] = {}
+        self.rtx_pts: dict[tuple[str, int, int | None, str], int] = {}
+        self.ext_ids: dict[str, int] = {}
+        for transceiver in transceivers:
+            self._learn(transceiver)
+        for uri, x_id in remote_extension_ids.items():
+            self.ext_ids.setdefault(uri, x_id)
+        self.used_pts = set(self.pts.values()) | set(self.rtx_pts.values())
+
+    def _learn(self, transceiver: Any) -> None:
+        record = getattr(transceiver, "_sfu_negotiated", None)
+        if record is None:
+            return
+        codecs, extensions = record
+        by_pt = {c.payloadType: c for c in codecs}
+        for codec in codecs:
+            if is_rtx(codec):
+                base = by_pt.get(codec.parameters.get("apt"))
+                if base is not None:
+                    self.rtx_pts.setdefault(_codec_key(base), codec.payloadType)
+            else:
+                self.pts.setdefault(_codec_key(codec), codec.payloadType)
+        for extension in extensions:
+            self.ext_ids.setdefault(extension.uri, extension.id)
+
+    def apply(self, transceiver: Any) -> None:
+        own = _Numbering([transceiver], {})
+        taken: set[int] = set()
+
+        def choose(key: Any, default: int | None, own_map: dict[Any, int], shared: dict[Any, int]) -> int:
+            for candidate in (own_map.get(key), shared.get(key)):
+                if candidate is not None and candidate not in taken:
+                    return candidate
+            if default is not None and default not in taken and default not in self.used_pts:
+                return default
+            return next(pt for pt in _DYNAMIC_PTS if pt not in taken and pt not in self.used_pts)
+
+        codecs = [copy.deepcopy(c) for c in transceiver._codecs]
+        renumbered: dict[int | None, int] = {}
+        for codec in codecs:
+            if not is_rtx(codec):
+                new = choose(_codec_key(codec), codec.payloadType, own.pts, self.pts)
+                renumbered[codec.payloadType] = new
+                codec.payloadType = new
+                taken.add(new)
+        bases = {c.payloadType: c for c in codecs if not is_rtx(c)}
+        for codec in codecs:
+            if is_rtx(codec):
+                apt = renumbered.get(codec.parameters.get("apt"))  # type: ignore[arg-type,unused-ignore]
+                base = bases.get(apt)
+                if apt is None or base is None:
+                    continue
+                codec.parameters["apt"] = apt
+                new = choose(_codec_key(base), codec.payloadType, own.rtx_pts, self.rtx_pts)
+                codec.payloadType = new
+                taken.add(new)
+        transceiver._codecs = [c for c in codecs if not is_rtx(c) or c.parameters.get("apt") in bases]
+
+        ids_taken: set[int] = set()
+        extensions = []
+        for extension in transceiver._headerExtensions:
+            x_id = own.ext_ids.get(extension.uri) or self.ext_ids.get(extension.uri)
+            if x_id is None or x_id in ids_taken:
+                others = set(self.ext_ids.values()) | ids_taken
+                x_id = extension.id if extension.id not in others else next(
+                    i for i in _EXTENSION_IDS if i not in others)
+            ids_taken.add(x_id)
+            extensions.append(RTCRtpHeaderExtensionParameters(id=x_id, uri=extension.uri))
+        transceiver._headerExtensions = extensions
+
+
+_offer_numbering: contextvars.ContextVar[_Numbering | None] = contextvars.ContextVar(
+    "_offer_numbering", default=None)
+_original_describe = _pc_module.create_media_description_for_transceiver
+_original_create_offer = RTCPeerConnection.createOffer
+_original_set_remote = RTCPeerConnection.setRemoteDescription
+
+
+def _describe_with_negotiated_numbers(transceiver: Any, cname: str, direction: str, mid: str) -> Any:
+    numbering = _offer_numbering.get()
+    if numbering is not None:
+        numbering.apply(transceiver)
+    return _original_describe(transceiver, cname=cname, direction=direction, mid=mid)
+
+
+async def _create_offer_keeping_numbers(self: Any) -> Any:
+    numbering = _Numbering(self.getTransceivers(), getattr(self, "_sfu_remote_extension_ids", {}))
+    token = _offer_numbering.set(numbering)
+    try:
+        return await _original_create_offer(self)
+    finally:
+        _offer_numbering.reset(token)
+
+
+async def _set_remote_description_recording(self: Any, description: Any) -> None:
+    await _original_set_remote(self, description)
+    for transceiver in self.getTransceivers():
+        if transceiver.mid is not None and transceiver._codecs:
+            transceiver._sfu_negotiated = (copy.deepcopy(transceiver._codecs),
+                                           copy.deepcopy(transceiver._headerExtensions))
+    # Ids the remote uses for extensions aiortc does not know (e.g. transport-cc) are taken too.
+    remote_ids: dict[str, int] = getattr(self, "_sfu_remote_extension_ids", {})
+    for media in SessionDescription.parse(description.sdp).media:
+        if media.rtp is not None:
+            for extension in media.rtp.headerExtensions:
+                remote_ids.setdefault(extension.uri, extension.id)
+    self._sfu_remote_extension_ids = remote_ids
+
+
 _installed = False
 
 
@@ -400,6 +590,11 @@ def install() -> None:
     if aiortc.__version__ != EXPECTED_AIORTC:  # pragma: no cover - caught by tests on upgrade
         raise RuntimeError(f"media/aiortc_internals.py is written for aiortc {EXPECTED_AIORTC}")
     _dtls.RTCDtlsTransport._register_rtp_receiver = _register_rtp_receiver_with_rtx  # type: ignore[method-assign,unused-ignore]
+    _dtls.RTCDtlsTransport._handle_rtp_data = _handle_rtp_data_guarded  # type: ignore[method-assign,unused-ignore]
+    _dtls.RTCDtlsTransport._handle_rtcp_data = _handle_rtcp_data_guarded  # type: ignore[method-assign,unused-ignore]
+    _pc_module.create_media_description_for_transceiver = _describe_with_negotiated_numbers
+    RTCPeerConnection.createOffer = _create_offer_keeping_numbers  # type: ignore[method-assign,unused-ignore]
+    RTCPeerConnection.setRemoteDescription = _set_remote_description_recording  # type: ignore[method-assign,unused-ignore]
     _installed = True
 
 
@@ -481,6 +676,11 @@ def drop_outgoing_rtp(pc: RTCPeerConnection, rate: float, seed: int = 1) -> Call
         transport._send_rtp = send_rtp  # type: ignore[method-assign,unused-ignore]
     return lambda: dropped[0]
 
+
+
+async def send_raw_rtp(sender: RTCRtpSender, data: bytes) -> None:
+    """Send arbitrary (e.g. malformed) RTP bytes through a (client) sender's SRTP transport."""
+    await sender.transport._send_rtp(data)
 
 
 def rtx_packets_received(receiver: RTCRtpReceiver) -> int:

@@ -8,10 +8,19 @@ recovery on a subscriber leg, and the ICE bind addresses.
 from __future__ import annotations
 
 import inspect
+import struct
 
 import aioice.ice
 import aiortc
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, rtcdtlstransport, rtcrtpreceiver, rtcrtpsender
+from aiortc import (
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    rtcdtlstransport,
+    rtcpeerconnection,
+    rtcrtpreceiver,
+    rtcrtpsender,
+)
 
 from media import MediaConfig, MediaWorker, RouterId, TransportId
 from media import aiortc_internals as internals
@@ -44,6 +53,16 @@ async def test_the_private_names_the_sfu_relies_on_still_exist() -> None:
     assert hasattr(rtcrtpsender, "get_encoder") and hasattr(rtcrtpsender, "random_sequence_number")
     assert hasattr(rtcdtlstransport.RTCDtlsTransport, "_send_rtp")
     assert hasattr(rtcdtlstransport.RtpRouter(), "ssrc_table")
+    recv_next = inspect.getsource(rtcdtlstransport.RTCDtlsTransport._recv_next)
+    assert "self._handle_rtp_data(data, arrival_time_ms=" in recv_next and "self._handle_rtcp_data(data)" in recv_next
+    assert hasattr(rtcdtlstransport.RtpRouter, "route_rtp") and hasattr(rtcdtlstransport.RtpRouter, "route_rtcp")
+    # Stable numbering: createOffer resets each transceiver's codecs/extensions, then describes each
+    # m-line through the module-level function we wrap; setRemoteDescription sets the negotiated ones.
+    pc_source = inspect.getsource(rtcpeerconnection)
+    assert "transceiver._headerExtensions = HEADER_EXTENSIONS[transceiver.kind][:]" in pc_source
+    assert pc_source.count("create_media_description_for_transceiver(") >= 3
+    assert "transceiver._codecs = common" in pc_source and "codecs=transceiver._codecs," in pc_source
+    assert hasattr(transceiver, "_headerExtensions")
     assert hasattr(aioice.ice, "get_host_addresses") and aioice.ice.asyncio is not None
     assert "asyncio.get_running_loop()" in inspect.getsource(aioice.ice.Connection.get_component_candidates)
     assert "local_addr=(address, 0)" in inspect.getsource(aioice.ice.Connection.get_component_candidates)
@@ -129,3 +148,37 @@ def test_consent_timing_is_configured_process_wide() -> None:
     assert (aioice.ice.CONSENT_INTERVAL, aioice.ice.CONSENT_FAILURES) == (0.7, 4)
     MediaWorker(MediaConfig())
     assert (aioice.ice.CONSENT_INTERVAL, aioice.ice.CONSENT_FAILURES) == (5.0, 6)
+
+
+def _rtp_with_wrong_length_extensions(seq: int) -> bytes:
+    """An RTP packet whose one-byte header extensions (ids 1-14) are all 2 bytes long.
+
+    Whichever ids carry abs-send-time (3 bytes) or the audio level (1 byte), aiortc's parser raises
+    ``struct.error`` on them, which aiortc 1.16.0 does not catch.
+    """
+    elements = b"".join(bytes([(x_id << 4) | 1]) + b"aa" for x_id in range(1, 15))
+    elements += b"\0" * (-len(elements) % 4)
+    header = struct.pack("!BBHII", 0x90, 111, seq, 123456, 0x1234ABCD)
+    return header + b"\xbe\xde" + (len(elements) // 4).to_bytes(2, "big") + elements + b"\0" * 20
+
+
+async def test_a_malformed_packet_is_dropped_and_the_participant_stays_connected(worker: MediaWorker) -> None:
+    router = worker.create_router(RouterId("malformed"))
+    signaling = Signaling()
+    ana, ben = Client("ana"), Client("ben", publish=False)
+    ana_transport = router.create_transport(TransportId("ana"))
+    await signaling.join(ana_transport, ana)
+    await signaling.join(router.create_transport(TransportId("ben")), ben)
+    await signaling.settle()
+    assert await eventually(lambda: len(ben.decoded) == 2 and min(ben.decoded.values()) > 3, within=10)
+
+    for seq in range(5):  # distinct sequence numbers, or SRTP replay protection drops the copies
+        await internals.send_raw_rtp(ana.audio_sender, _rtp_with_wrong_length_extensions(seq))
+    assert await eventually(lambda: internals.malformed_packets(ana_transport.peer_connection) == 5)
+
+    before = dict(ben.decoded)
+    assert await eventually(lambda: all(ben.decoded[m] > n + 10 for m, n in before.items()), within=10)
+    assert ana_transport.connection_state == "connected" and not ana_transport.is_closed
+    assert [p.id for p in ana_transport.producers] and len(router.producers) == 2
+    for client in (ana, ben):
+        await client.close()
