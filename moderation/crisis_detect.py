@@ -125,6 +125,13 @@ def _top_level_alternatives(pattern: str) -> list[str]:
     return parts
 
 
+def _add_sign(signs: list[tuple[int, int, int]], sign: tuple[int, int, int]) -> None:
+    """Count a sign unless it overlaps one already counted ("ya no estaré aquí" is one sign, not two)."""
+    clause, start, end = sign
+    if not any(c == clause and start < e and s < end for c, s, e in signs):
+        signs.append(sign)
+
+
 def _window(before: str, size: int) -> list[str]:
     tokens = before.split()[-size:]
     for index in range(len(tokens) - 1, -1, -1):
@@ -173,12 +180,12 @@ class CrisisDetector:
     def detect(self, text: str) -> Detection | None:
         """The first hold found, else two signs that hold together (`Entry.needs_company`), else a flag."""
         weaker: Detection | None = None
-        signs: dict[tuple[int, int], Detection] = {}  # one sign per place: (clause, start)
+        signs: list[tuple[int, int, int]] = []  # (clause, start, end) of each sign; overlapping ones count once
         in_company: Detection | None = None
-        for index, clause in enumerate(clauses(text)):
-            folded = self._typos.correct(clause)
-            if not self.may_match(folded):
-                continue
+        folded_clauses = [self._typos.correct(clause) for clause in clauses(text)]
+        if not any(self.may_match(folded) for folded in folded_clauses):
+            return None
+        for index, folded in enumerate(folded_clauses):
             for start in self._candidates(folded):
                 for compiled in self._entries:
                     match = compiled.regex.match(folded, start)
@@ -189,16 +196,16 @@ class CrisisDetector:
                         continue
                     found = Detection(signal, compiled.entry.language)
                     if compiled.entry.needs_company and found.holds:
-                        signs.setdefault((index, start), found)
+                        _add_sign(signs, (index, match.start(), match.end()))
                         in_company = in_company or found
                         continue
                     if found.holds:
                         return found
                     if signal is Signal.HOPELESSNESS:
-                        signs.setdefault((index, start), found)
+                        _add_sign(signs, (index, match.start(), match.end()))
                     weaker = weaker or found
-        if in_company is not None:
-            return in_company if len(signs) >= 2 else weaker or Detection(Signal.HOPELESSNESS, in_company.language)
+        if in_company is not None and len(signs) >= 2:
+            return in_company
         return weaker
 
     def _candidates(self, folded: str) -> list[int]:

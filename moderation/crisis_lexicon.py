@@ -303,7 +303,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(PT, S.IDEATION, r"\b(estaria|estariam|estariamos|ficariam|ficaria|ficavam) melhor (mort[oa]|sem "
           r"mim)\b|\bmelhor (estar )?mort[oa]\b|\bmelhor sem mim\b"),
     Entry(PT, S.IDEATION, r"\bnao vale a pena (viver|continuar a viver|continuar vivendo)\b|\bnao tenho "
-          r"(razoes|motivos|vontade|forcas) (para|de) (continuar a )?viver\b|\bsem vontade de viver\b|\bnao acordar mais\b|"
+          r"(razoes|motivos|vontade|forcas) (para|de) (continuar a )?viver\b|\bsem vontade de viver\b|"
+          r"\bnao acordar mais\b|"
           r"\bdormir e nao acordar", negatable=False),
     Entry(PT, S.IDEATION, r"\b(pensamentos|ideias|ideacao) (suicidas?|de suicidio|de me matar)|\b(penso|pensando|"
           r"pensei|tenho pensado) (em|no) suicidio\b"),

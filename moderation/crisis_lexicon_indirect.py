@@ -7,8 +7,8 @@ follow the risk signs in Samaritans' and NSPA guidance (wish to be dead, feeling
 finality and farewells, self-harm), written as general shapes, not as the sentences of any sample.
 
 Some signs are common in ordinary cancer talk on their own ("no puedo más con los vómitos", "thank you
-all for everything", "I won't be here next week"). Such entries are `needs_company`: alone they only
-flag the message for the moderators; together with a second sign in the same message (a burden, "I
+all for everything", "I won't be here next week"). Such entries are `needs_company`: alone they do
+nothing (they would fill the moderators' queue); together with a second sign in the same message (a burden, "I
 can't go on", a wish for it all to end) they hold it, as a mentor would read the two together.
 """
 
@@ -26,7 +26,9 @@ _CA_MEANS = r"(pastilles|medicaments|medicacio|morfina|calmants)"
 _PT_MEANS = r"(comprimidos|remedios|medicamentos|pilulas|morfina|calmantes)"
 _PL_MEANS = r"(tabletki|tabletek|leki|lekow|pigulki|pigulek|proszki|proszkow|morfine|morfiny)"
 _NIGHT = r" ?(por|de|en|a|pela|a|durante|w|w nocy|per|la) ?(la )?(noche|noite|nit|madrugada|nocy|noc)"
-_SELF_PLACES = r"(arms|wrists|legs|thighs|skin|brazos|munecas|piernas|muslos|bracos|canells|cames|cuixes|pulsos|pernas|coxas)"
+_SELF_PLACES = (
+    r"(arms|wrists|legs|thighs|skin|brazos|munecas|piernas|muslos|bracos|canells|cames|cuixes|pulsos|pernas|coxas)"
+)
 
 INDIRECT_ENTRIES: tuple[Entry, ...] = (
     # --- English ---
@@ -69,15 +71,17 @@ INDIRECT_ENTRIES: tuple[Entry, ...] = (
           r"(all )?for everything\b|\bthanks (all )?for everything\b|\b(for )?(after|when) i m gone\b",
           needs_company=True),
     Entry(EN, S.IDEATION, r"\b(want|need|wish) (it|this|everything|it all|all of this|this life|my life) (all )?to "
-          r"(be over|end|stop)\b|\bi want it (all )?over\b|\bwhat s the point\b|\bwhats the point\b|\b(can t|cant|cannot) do this any ?more\b|\bi m done\b",
-          needs_company=True, negatable=False),
+          r"(be over|end|stop)\b|\bi want it (all )?over\b|\bwhat s the point\b|\bwhats the point\b|"
+          r"\b(can t|cant|cannot) do this any ?more\b|\bi m done\b",
+          needs_company=True, negatable=False, unless_followed_by=r" ?(with|for|at|in|by)\b"),
     # --- Español ---
     Entry(ES, S.IDEATION, r"\b(cansad[oa]|hart[oa]) de (vivir|la vida|estar viv[oa]|existir|despertar(me)?)\b",
           unless_followed_by=r" ?(con|en|sin|de)\b"),
     Entry(ES, S.IDEATION, r"\bno (le )?(veo|encuentro) (ningun |el )?sentido (a|de|en) (vivir|la vida|seguir|"
           r"seguir viviendo|estar viv[oa]|despertar)|\bno tiene sentido (vivir|seguir viviendo)", negatable=False),
     Entry(ES, S.IDEATION, r"\bno (quiero|kiero|puedo) seguir (viv[oa]|en este mundo)\b", negatable=False),
-    Entry(ES, S.IDEATION, r"\bojala no (me )?(despertara|despertase|despierte|amaneciera|amanezca)\b|\bojala (me )?(muera|muriera|muriese)\b|\bojala (el cancer|esto) (me mate|me matara|acabe "
+    Entry(ES, S.IDEATION, r"\bojala no (me )?(despertara|despertase|despierte|amaneciera|amanezca)\b|"
+          r"\bojala (me )?(muera|muriera|muriese)\b|\bojala (el cancer|esto) (me mate|me matara|acabe "
           r"conmigo|acabara conmigo)", unless_followed_by=r" ?(sin|con|bien|mejor|descansad|curad)"),
     Entry(ES, S.IDEATION, r"\b(seria|sera|estaria|estarian|estaran|seriamos) mejor (para (todos|ellos|mi familia|"
           r"mis hijos) )?si (yo )?(me muriera|me muero|muriera|no estuviera|no existiera|desapareciera|no hubiera "
@@ -96,8 +100,10 @@ INDIRECT_ENTRIES: tuple[Entry, ...] = (
     Entry(ES, S.FAREWELL, r"\b(esta es|este es|es) mi (ultima )?despedida\b|\bgracias por todo\b|\bya no "
           r"estare (aqui|con vosotros)\b|\b(la semana que viene|manana|pronto) ya no estare\b|\bpara cuando (yo )?"
           r"(ya )?no (este|estare)\b", needs_company=True),
-    Entry(ES, S.IDEATION, r"\bno (puedo|aguanto|soporto) mas\b|\bno quiero (seguir|estar) aqui\b|\bquiero que (todo )?(esto )?(termine|se acabe|"
-          r"acabe|se termine)\b", needs_company=True, negatable=False),
+    Entry(ES, S.IDEATION, r"\bno (puedo|aguanto|soporto) mas\b|\bno quiero (seguir|estar) aqui\b|"
+          r"\bquiero que (todo )?(esto )?(termine|se acabe|"
+          r"acabe|se termine)\b", needs_company=True, negatable=False,
+          unless_followed_by=r" ?(el|la|los|las|de|mi|mis|con|lo de)\b"),
     # --- Català ---
     Entry(CA, S.IDEATION, r"\b(cansad[ao]|cansat|fart|farta) de (viure|la vida|estar viu|estar viva|existir)\b",
           unless_followed_by=r" ?(amb|en|sense|de)\b"),
@@ -123,8 +129,9 @@ INDIRECT_ENTRIES: tuple[Entry, ...] = (
           unless_followed_by=r" ?(de|a|al|amb|en|el|la|dema)\b"),
     Entry(CA, S.FAREWELL, r"\b(aquest es|es) el meu (ultim )?comiat\b|\bgracies per tot\b|\bja no hi sere\b|"
           r"\bper quan (jo )?(ja )?no hi (sigui|sere)\b", needs_company=True),
-    Entry(CA, S.IDEATION, r"\bno (puc|aguanto) mes\b|\bno vull (ser|estar|seguir) aqui\b|\bvull que (tot )?(aixo )?s acabi\b", needs_company=True,
-          negatable=False),
+    Entry(CA, S.IDEATION, r"\bno (puc|aguanto) mes\b|\bno vull (ser|estar|seguir) aqui\b|"
+          r"\bvull que (tot )?(aixo )?s acabi\b", needs_company=True,
+          negatable=False, unless_followed_by=r" ?(el|la|els|les|de|amb|aixo de)\b"),
     # --- Português ---
     Entry(PT, S.IDEATION, r"\b(cansad[oa]|fart[oa]) de (viver|a vida|estar viv[oa]|existir|acordar)\b",
           unless_followed_by=r" ?(com|em|sem|de|assim de)\b"),
@@ -134,7 +141,8 @@ INDIRECT_ENTRIES: tuple[Entry, ...] = (
           r"acordar\b|\bnao quero acordar (mais|nunca)\b", negatable=False,
           unless_followed_by=r" ?(cedo|tarde|as|a|antes|durante|com|sem)\b"),
     Entry(PT, S.IDEATION, r"\b(quem me dera|oxala) nao (acordar|acorde|existir|ter nascido|estar ca)\b|"
-          r"\b(quem me dera|oxala) (morrer|morra|eu morresse)\b", unless_followed_by=r" ?(sem|com|bem|melhor|curad|descansad)"),
+          r"\b(quem me dera|oxala) (morrer|morra|eu morresse)\b",
+          unless_followed_by=r" ?(sem|com|bem|melhor|curad|descansad)"),
     Entry(PT, S.IDEATION, r"\b(era|seria|estaria|ficava|ficaria|ficavam|ficariam) melhor (para (todos|eles|a minha "
           r"familia) )?se eu (morresse|nao existisse|nao estivesse|desaparecesse|nao tivesse nascido|ja nao "
           r"estivesse)\b|\b(era|seria) (melhor|preferivel) (eu )?(morrer|desaparecer|nao existir|nao acordar)\b",
@@ -150,8 +158,9 @@ INDIRECT_ENTRIES: tuple[Entry, ...] = (
           unless_followed_by=r" ?(de|a|ao|para|com|em|o|amanha)\b"),
     Entry(PT, S.FAREWELL, r"\b(esta e|e) a minha (ultima )?despedida\b|\bobrigad[oa] por tudo\b|\bja nao vou estar "
           r"(ca|aqui)\b|\bquando (eu )?(ja )?nao (estiver|estar) (ca|aqui)?\b", needs_company=True),
-    Entry(PT, S.IDEATION, r"\bnao aguento mais\b|\bnao quero (estar|ficar|continuar) (ca|aqui)\b|\bquero que (tudo )?(isto )?(acabe|termine)\b", needs_company=True,
-          negatable=False),
+    Entry(PT, S.IDEATION, r"\bnao aguento mais\b|\bnao quero (estar|ficar|continuar) (ca|aqui)\b|"
+          r"\bquero que (tudo )?(isto )?(acabe|termine)\b", needs_company=True,
+          negatable=False, unless_followed_by=r" ?(o|a|os|as|de|com|isto de)\b"),
     # --- Polski ---
     Entry(PL, S.IDEATION, r"\b(zmeczon[ay]|zmeczony|zmeczona) (zyciem|zycia)\b|\bmam dosc (zycia|zyc|istnienia)\b"),
     Entry(PL, S.IDEATION, r"\bnie (widze|ma) (juz )?sensu (zycia|zyc|dalej zyc|istnienia)\b|\bnie chce (juz )?dalej "
@@ -175,22 +184,20 @@ INDIRECT_ENTRIES: tuple[Entry, ...] = (
           r"odejsc"),
     Entry(PL, S.FAREWELL, r"\b(to )?moje (ostatnie )?pozegnanie\b|\bdziekuje (wam )?za wszystko\b|\b(juz )?mnie "
           r"nie bedzie\b", needs_company=True),
-    Entry(PL, S.IDEATION, r"\bnie (daje|dam) rady\b|\bnie chce (juz )?tu byc\b|\bto wszystko skonczyc\b|\b(zeby|by) to (wszystko )?sie skonczylo\b|\bskonczyc (z )?(to|"
+    Entry(PL, S.IDEATION, r"\bnie (daje|dam) rady\b|\bnie chce (juz )?tu byc\b|\bto wszystko skonczyc\b|"
+          r"\b(zeby|by) to (wszystko )?sie skonczylo\b|\bskonczyc (z )?(to|"
           r"tym) wszystk\w*", needs_company=True, negatable=False),
 )  # fmt: skip
 
-# Words the entries above begin with or need (see `crisis_lexicon.TRIGGER_STEMS`).
+# Words the entries above need, beyond `crisis_lexicon.TRIGGER_STEMS` (see there). Most entries already
+# contain a trigger ("tired of living": "liv"); everyday words ("gracias", "better", "cansada") are left
+# out on purpose. The filter gates the whole message: once one clause has a trigger every clause is read,
+# so a `needs_company` sign ("gracias por todo") is found next to a sign that has one.
 INDIRECT_STEMS = (
-    "tired", "sick", "weary", "stop", "point", "sense", "reason", "wish", "cancer", "mind", "care", "better",
-    "happier", "reliev", "easier", "notice", "saving", "saved", "stash", "hoard", "stockpil", "hiding", "storing",
-    "enough", "swallow", "everything", "whole", "cutting", "won", "wont", "thank", "last", "final", "gone",
-    "over", "done", "cansad", "cansat", "hart", "fart", "sentid", "sentit", "segui", "ojala", "despert",
-    "mejor", "millor", "melhor", "acumul", "guard", "junt", "ahorr", "suficient", "bastant", "quit", "para",
-    "cortes", "dano", "corto", "preparad", "preparat", "list", "despedid", "graci", "estare", "puedo", "aguant",
-    "sopor", "termin", "acab", "tant", "mori", "estalvi", "prou", "pensat", "penso", "pensant", "talls", "mal",
-    "comiat", "sere", "puc", "viu", "obrigad", "nenhum", "faz", "quem", "oxala", "acord", "ficav", "ficar",
-    "preferiv", "poup", "faco", "fiz", "fazer", "magoa", "magoo", "pront", "zmeczon", "dosc", "sens", "obym",
-    "lepiej", "byloby", "bedzie", "wole", "wolal", "zbier", "odklad", "gromadz", "chowam", "tablet", "lek",
-    "mysl", "wyskocz", "gdyby", "tu", "what", "whats", "aqui", "tne", "przygotow", "pozegn", "dziekuj", "mnie", "daje", "dam", "zeby", "skoncz",
+    "wish", "gone", "quit", "cortes", "corto", "talls", "tne", "dano", "magoa", "magoo", "aguant", "aguent",
+    "comiat", "preparad", "preparat", "mori", "acord", "despert", "despier", "muer", "murie", "moress", "zbier",
+    "odklad", "gromadz", "chowam", "wyskocz", "gdyby", "odejs", "cabinet", "drawer", "cupboard", "swallow",
+    "estuvier", "estivess", "desapareg", "nacid", "nasc",
+    "acabi", "acabe", "termine", "estare", "sere", "point",
 )  # fmt: skip
-INDIRECT_WORDS = frozenset({"ca"})
+INDIRECT_WORDS = frozenset({"ca", "fos", "irme"})

@@ -24,9 +24,7 @@ def listen(client: ChatClient, *events: str) -> None:
 
 
 def crisis_alerts_about(staff: ChatClient, author: TestUser) -> list[dict[str, Any]]:
-    return [
-        a for a in staff.events["care:alert"] if a["patient_id"] == author.id and a["kind"] == "crisis_language"
-    ]
+    return [a for a in staff.events["care:alert"] if a["patient_id"] == author.id and a["kind"] == "crisis_language"]
 
 
 async def assert_held_answered_and_alerted(
