@@ -1,4 +1,4 @@
-"""Each touch of aiortc's internals (media/aiortc_internals.py), checked so an upgrade fails loudly.
+"""Each touch of aiortc's internals (media/aiortc_internals/), checked so an upgrade fails loudly.
 
 Behaviour is covered by the other tests in tests/media; here each private name we rely on is checked
 to exist, plus the behaviours no other test pins: RTX routing with several video receivers, loss

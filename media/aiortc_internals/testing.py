@@ -1,0 +1,108 @@
+"""Touch 5: helpers for tests and the benchmark.
+
+Counting codec instances, sending a PLI from a client receiver, watching a client sender's keyframe
+requests, dropping a fraction of a transport's RTP, sending raw RTP and counting received RTX. They use
+private parts of aiortc too, so they live here rather than in tests/ or loadtests/.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc import rtcrtpreceiver as _receiver_module
+from aiortc import rtcrtpsender as _sender_module
+from aiortc.rtp import is_rtcp as _is_rtcp
+
+from media.aiortc_internals.receiving import _spawn
+
+
+@dataclass
+class CodecCounts:
+    encoders: int = 0
+    decoders: int = 0
+
+
+@contextmanager
+def count_codec_instances() -> Iterator[CodecCounts]:
+    """Count encoders and decoders aiortc creates in this process while the block runs."""
+    counts = CodecCounts()
+    lock = threading.Lock()
+    real_encoder = getattr(_sender_module, "get_encoder")  # noqa: B009
+    real_decoder = getattr(_receiver_module, "get_decoder")  # noqa: B009
+
+    def get_encoder(codec: Any) -> Any:
+        with lock:
+            counts.encoders += 1
+        return real_encoder(codec)
+
+    def get_decoder(codec: Any) -> Any:
+        with lock:
+            counts.decoders += 1
+        return real_decoder(codec)
+
+    setattr(_sender_module, "get_encoder", get_encoder)  # noqa: B010
+    setattr(_receiver_module, "get_decoder", get_decoder)  # noqa: B010
+    try:
+        yield counts
+    finally:
+        setattr(_sender_module, "get_encoder", real_encoder)  # noqa: B010
+        setattr(_receiver_module, "get_decoder", real_decoder)  # noqa: B010
+
+
+def send_pli(receiver: RTCRtpReceiver) -> None:
+    """Make a (client) receiver send a PLI for the stream it receives."""
+    ssrcs = list(receiver._RTCRtpReceiver__remote_streams)  # type: ignore[attr-defined,unused-ignore]
+    rtx = set(receiver._RTCRtpReceiver__rtx_ssrc)  # type: ignore[attr-defined,unused-ignore]
+    for ssrc in ssrcs:
+        if ssrc not in rtx:
+            _spawn(receiver._send_rtcp_pli(ssrc))
+
+
+def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
+    """Call ``callback`` whenever a (client) sender is asked for a keyframe, then let it encode one."""
+    original = sender._send_keyframe
+
+    def send_keyframe() -> None:
+        callback()
+        original()
+
+    sender._send_keyframe = send_keyframe  # type: ignore[method-assign,unused-ignore]
+
+
+def drop_outgoing_rtp(pc: RTCPeerConnection, rate: float, seed: int = 1) -> Callable[[], int]:
+    """Drop a fraction of the RTP (not RTCP) a peer connection sends; returns a dropped-count getter.
+
+    Used to inject loss on one leg. Applies to the connection's bundled DTLS transport.
+    """
+    rng = random.Random(seed)
+    dropped = [0]
+    transports = {t.sender.transport for t in pc.getTransceivers()}
+    for transport in transports:
+        original = transport._send_rtp
+
+        async def send_rtp(data: bytes, _original: Any = original) -> None:
+            if not _is_rtcp(data) and rng.random() < rate:
+                dropped[0] += 1
+                return
+            await _original(data)
+
+        transport._send_rtp = send_rtp  # type: ignore[method-assign,unused-ignore]
+    return lambda: dropped[0]
+
+
+async def send_raw_rtp(sender: RTCRtpSender, data: bytes) -> None:
+    """Send arbitrary (e.g. malformed) RTP bytes through a (client) sender's SRTP transport."""
+    await sender.transport._send_rtp(data)
+
+
+def rtx_packets_received(receiver: RTCRtpReceiver) -> int:
+    """Retransmissions a (client) receiver got, counted on its RTX SSRC."""
+    rtx = set(receiver._RTCRtpReceiver__rtx_ssrc)  # type: ignore[attr-defined,unused-ignore]
+    streams = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined,unused-ignore]
+    return sum(s.packets_received for ssrc, s in streams.items() if ssrc in rtx)
