@@ -69,7 +69,7 @@ class Config:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
-    session_check_seconds: float = 5.0  # how stale a Socket.IO connection's view of its session may be
+    session_check_seconds: float = 60.0  # safety net: sockets re-read their session this often (revocation is pushed)
     # --- HTTP and Socket.IO ---
     max_body_bytes: int = 1024 * 1024
     cors_origins: tuple[str, ...] = ()  # empty: same origin only
@@ -77,6 +77,7 @@ class Config:
     socket_ping_interval_seconds: int = 20
     socket_ping_timeout_seconds: int = 20
     shutdown_grace_seconds: float = 10.0
+    gc_thresholds: tuple[int, ...] = (50_000, 20, 100)  # Python's cyclic GC (gen0, gen1, gen2); default 700,10,10
     # --- chat (rooms) ---
     chat_max_text_chars: int = 4000
     chat_edit_window_seconds: int = 15 * 60

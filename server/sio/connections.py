@@ -2,7 +2,8 @@
 
 A connection authenticates once, with its session token in the ``auth`` payload, and is refused with a
 reason otherwise. Because a session can be revoked on another process, each event re-checks the session
-when the last check is older than ``session_check_seconds``; revocation on this process disconnects at once.
+when the last check is older than ``session_check_seconds``. Revocation disconnects at once: here directly,
+elsewhere through a Redis notice.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import socketio
 import structlog
+from redis.asyncio import Redis
 
 from care.errors import N_, DomainError, ErrorCode, internal_error_payload
 from care.people import Person
@@ -60,8 +63,16 @@ class Connection:
 
 class LiveConnections:
     def __init__(
-        self, sio: socketio.AsyncServer, accounts: AccountService, i18n: Catalogs, session_check_seconds: float
+        self,
+        sio: socketio.AsyncServer,
+        accounts: AccountService,
+        i18n: Catalogs,
+        session_check_seconds: float,
+        redis: Redis | None = None,
+        redis_prefix: str = "oncommun",
     ):
+        self._redis = redis
+        self._revocations = f"{redis_prefix}:sessions:revoked"
         self._sio = sio
         self._accounts = accounts
         self._i18n = i18n
@@ -112,7 +123,43 @@ class LiveConnections:
         return [c for c in self._by_sid.values() if c.person.id == user_id]
 
     async def session_revoked(self, session_id: int) -> None:
-        """Close this process's sockets of a revoked session; other processes notice on their next event."""
+        """Close the revoked session's sockets here at once, and on the other processes through Redis."""
+        await self._close_session(session_id)
+        if self._redis is not None:
+            try:
+                await self._redis.publish(self._revocations, str(session_id))
+            except Exception as exc:  # the others still refuse it at their next periodic re-check
+                log.warning("revocation_publish_failed", session_id=session_id, error=type(exc).__name__)
+
+    async def start(self) -> None:
+        if self._redis is not None:
+            task = asyncio.get_running_loop().create_task(self._listen_for_revocations())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def stop(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def _listen_for_revocations(self) -> None:
+        assert self._redis is not None
+        delay = 0.5
+        while True:
+            try:
+                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self._revocations)
+                    delay = 0.5
+                    async for message in pubsub.listen():
+                        await self._close_session(int(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("revocation_listen_failed", error=type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _close_session(self, session_id: int) -> None:
         for sid in list(self._by_session.get(session_id, ())):
             connection = self._by_sid.get(sid)
             if connection is None:
@@ -160,10 +207,16 @@ class LiveConnections:
         return run
 
     async def _recheck(self, connection: Connection) -> None:
+        """Expiry is checked on every event; the database only every ``session_check_seconds``, as a
+        safety net under the Redis revocation notices (which pub/sub may drop)."""
         now = time.monotonic()
-        if now - connection.checked_at < self._check_every:
-            return
         try:
+            if connection.session.expires_at <= datetime.now(UTC):
+                raise DomainError(
+                    ErrorCode.UNAUTHENTICATED, N_("Your session has expired or was revoked. Sign in again.")
+                )
+            if now - connection.checked_at < self._check_every:
+                return
             connection.session = await self._accounts.authenticate_session_id(connection.session.id)
         except DomainError:
             # Answer this event with the error first; the socket closes right after.

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 import socketio
 
-from tests.conftest import RunningServer, ServerFactory, SocketFactory, UserFactory
+from tests.conftest import RedisServer, RunningServer, ServerFactory, SocketFactory, UserFactory
 
 
 async def test_a_socket_with_a_valid_token_connects(
@@ -77,3 +77,30 @@ async def test_shutdown_tells_connected_clients_why(
         await asyncio.sleep(0.05)
     assert reasons == ["server_shutdown"]
     assert not client.connected
+
+
+async def test_logging_out_on_one_process_closes_the_sessions_sockets_on_another_at_once(
+    server_factory: ServerFactory,
+    http: aiohttp.ClientSession,
+    make_user: UserFactory,
+    connect_socket: SocketFactory,
+    redis_server: RedisServer,
+    redis_prefix: str,
+) -> None:
+    """The periodic re-check is a safety net; the revocation itself travels through Redis."""
+    shared = {"redis_url": redis_server.url, "redis_prefix": f"{redis_prefix}-revoke", "session_check_seconds": 3600}
+    process_a = await server_factory(**shared)
+    process_b = await server_factory(**shared)
+    user = await make_user()
+    client = await connect_socket(process_b.url, user.token)
+    reasons: list[str] = []
+    client.on("disconnect_reason", lambda data: reasons.append(data["reason"]))
+    await asyncio.sleep(0.2)  # both processes are subscribed
+    async with http.post(f"{process_a.url}/api/auth/logout", headers=user.headers) as response:
+        assert response.status == 200
+    for _ in range(50):
+        if not client.connected:
+            break
+        await asyncio.sleep(0.05)
+    assert not client.connected
+    assert reasons == ["session_revoked"]
