@@ -7,7 +7,6 @@ in one process (as the tests run them) share nothing.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from server.http import rooms as room_routes
 from server.http.middleware import error_middleware
 from server.i18n import Catalogs
 from server.passwords import Passwords
+from server.runtime import tune_garbage_collector
 from server.services import SERVICES, Services
 from server.sio.connections import DisconnectReason, LiveConnections, user_room
 from server.sio.events import register_socket_events
@@ -63,12 +63,7 @@ def create_app(config: Config) -> web.Application:
         await services.live_connections.start()
         if services.moderation is not None:
             await services.moderation.start()
-        # Everything built so far lives as long as the process: keep it out of the cyclic collector's
-        # passes, and collect less often, since its pauses show up as chat latency spikes (see
-        # loadtests/chat: p99 375 ms with the defaults, tens of ms without the pauses).
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*config.gc_thresholds)
+        tune_garbage_collector(config.gc_thresholds)
         log.info("oncommun_started", redis=bool(config.redis_url))
         try:
             yield

@@ -24,6 +24,8 @@ from aiortc.mediastreams import MediaStreamTrack
 from media import MediaConfig, MediaWorker, RouterId, Transport, TransportId
 from media import aiortc_internals as internals
 from media.transport import rtc_configuration
+from server.config import Config
+from server.runtime import tune_garbage_collector
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -211,6 +213,8 @@ def main() -> None:
 
         signal.signal(signal.SIGTERM, dump)
         profiler.enable()
+    # The same collector tuning `create_app` applies (server/runtime.py), so the figures are the product's.
+    tune_garbage_collector(Config().gc_thresholds)
     asyncio.run(serve(args.mode, args.port, args.loss_transport, args.loss_rate))
 
 
