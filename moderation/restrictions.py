@@ -22,6 +22,7 @@ import structlog
 from redis.asyncio import Redis
 
 from moderation.store import ModerationStore
+from rooms.pubsub import listen_forever
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +45,9 @@ class Restrictions:
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._reload_forever()))
         if self._redis is not None:
-            self._tasks.append(loop.create_task(self._listen()))
+            self._tasks.append(
+                loop.create_task(listen_forever(self._redis, self.channel, self._handle, on_subscribed=self.reload))
+            )
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -122,27 +125,7 @@ class Restrictions:
             except Exception as exc:
                 log.warning("restrictions_reload_failed", error=type(exc).__name__)
 
-    async def _listen(self) -> None:
-        assert self._redis is not None
-        delay = 0.5
-        while True:
-            try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    await self.reload()  # whatever was missed while not subscribed
-                    delay = 0.5
-                    async for message in pubsub.listen():
-                        await self._handle(message.get("data"))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("restrictions_listen_failed", error=type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-
-    async def _handle(self, data: object) -> None:
-        if not isinstance(data, bytes | str):
-            return
+    async def _handle(self, data: bytes | str) -> None:
         try:
             notice = json.loads(data)
             if notice.get("origin") == self._origin:

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 import structlog
 from redis.asyncio import Redis
 
+from rooms.pubsub import listen_forever
+
 log = structlog.get_logger(__name__)
 
 AccessListener = Callable[[int, str], Awaitable[None]]
@@ -36,7 +38,7 @@ class AccessBus:
 
     def start(self) -> None:
         if self._redis is not None:
-            self._task = asyncio.get_running_loop().create_task(self._listen())
+            self._task = asyncio.get_running_loop().create_task(listen_forever(self._redis, self.channel, self._handle))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -54,25 +56,8 @@ class AccessBus:
             except Exception as exc:  # the local sockets are handled; others re-check on their next event
                 log.warning("access_bus_publish_failed", user_id=user_id, error=type(exc).__name__)
 
-    async def _listen(self) -> None:
-        assert self._redis is not None
-        delay = 0.5
-        while True:
-            try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    delay = 0.5
-                    async for message in pubsub.listen():
-                        await self._handle(message.get("data"))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("access_bus_listen_failed", error=type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-
-    async def _handle(self, data: object) -> None:
-        if not self._listeners or not isinstance(data, bytes | str):
+    async def _handle(self, data: bytes | str) -> None:
+        if not self._listeners:
             return
         try:
             notice = json.loads(data)

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 
 from care.errors import N_, DomainError, ErrorCode, internal_error_payload
 from care.people import Person
+from rooms.pubsub import listen_forever
 from server.accounts import AccountService, AuthSession
 from server.i18n import Catalogs
 
@@ -133,7 +134,9 @@ class LiveConnections:
 
     async def start(self) -> None:
         if self._redis is not None:
-            task = asyncio.get_running_loop().create_task(self._listen_for_revocations())
+            task = asyncio.get_running_loop().create_task(
+                listen_forever(self._redis, self._revocations, self._revocation_notice)
+            )
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
@@ -142,22 +145,13 @@ class LiveConnections:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
 
-    async def _listen_for_revocations(self) -> None:
-        assert self._redis is not None
-        delay = 0.5
-        while True:
-            try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self._revocations)
-                    delay = 0.5
-                    async for message in pubsub.listen():
-                        await self._close_session(int(message["data"]))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("revocation_listen_failed", error=type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+    async def _revocation_notice(self, data: bytes | str) -> None:
+        try:
+            session_id = int(data)
+        except ValueError:
+            log.warning("revocation_notice_malformed")
+            return
+        await self._close_session(session_id)
 
     async def _close_session(self, session_id: int) -> None:
         for sid in list(self._by_session.get(session_id, ())):
