@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 
-from care.errors import DomainError
+from care.errors import N_, DomainError
 from media import aiortc_internals as internals
 from media.config import MediaConfig
 from media.router import Router, _capacity
@@ -46,7 +46,7 @@ class MediaWorker:
 
     def create_router(self, router_id: RouterId) -> Router:
         if router_id in self._routers:
-            raise DomainError(MediaErrorCode.ROUTER_EXISTS, "This media session already exists.", status=409)
+            raise DomainError(MediaErrorCode.ROUTER_EXISTS, N_("This media session already exists."), status=409)
         if len(self._routers) >= self.config.max_routers:
             raise _capacity(self.config.max_routers, "sessions")
         router = Router(router_id, self, self.config)

@@ -67,7 +67,7 @@ async def test_a_patient_stepped_down_leaves_the_room_at_once_with_a_reason_in_t
     assert notice["room"] == therapy.id
     assert notice["reason"] == "step_changed"
     assert notice["error"]["code"] == "step_too_low"
-    assert notice["error"]["message"] == "Esta sala está abierta a partir del paso 4 del programa."
+    assert notice["error"]["message"] == "Esta sala está abierta a partir del nivel 4 del programa."
     ack = await staying.send(therapy.id, "only for those still here")
     await staying.wait_until(lambda: staying.seqs(therapy.id) == [ack["seq"]])
     assert leaving.seqs(therapy.id) == []

@@ -154,9 +154,9 @@ async def test_errors_reach_each_person_in_their_language(
 ) -> None:
     room = await make_room("community", 4)
     expected = {
-        "ca": "Aquesta sala està oberta a partir del pas 4 del programa.",
-        "pt": "Esta sala está aberta a partir do passo 4 do programa.",
-        "pl": "Ten pokój jest dostępny od kroku 4 programu.",
+        "ca": "Aquesta sala està oberta a partir del nivell 4 del programa.",
+        "pt": "Esta sala está aberta a partir do nível 4 do programa.",
+        "pl": "Ten pokój jest dostępny od poziomu 4 programu.",
         "en": "This room is open from step 4 of the programme.",
     }
     for language, text in expected.items():
