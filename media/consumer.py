@@ -107,7 +107,7 @@ class Consumer:
 
     # Called by the Producer --------------------------------------------------------------------
 
-    async def _send_frame(self, frame: Frame, keyframe: bool) -> None:
+    def _send_frame(self, frame: Frame, keyframe: bool, now: float) -> None:
         port = self._port
         if port is None or self._paused or not port.ready:
             return
@@ -118,12 +118,13 @@ class Consumer:
                 return
             self._needs_keyframe = False
         pt = self._payload_type
+        send = port.send
         for packet in frame:
-            await port.write(packet, pt)
+            send(packet, pt, now)
         self.frames_sent += 1
 
-    async def _send_packet(self, packet: RtpPacket) -> None:
+    def _send_packet(self, packet: RtpPacket, now: float) -> None:
         port = self._port
-        if port is None or self._paused or not port.ready:
+        if port is None or self._paused:
             return
-        await port.write(packet, self._payload_type)
+        port.send(packet, self._payload_type, now)

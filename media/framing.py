@@ -28,17 +28,26 @@ def _older(a: int, b: int) -> bool:
 
 
 class FrameAssembler:
-    __slots__ = ("_clock", "_gap_timeout", "_next", "_pending", "_probe", "_stalled_since", "gaps")
+    __slots__ = ("_asked_at", "_clock", "_gap_timeout", "_next", "_pending", "_probe", "_reask_interval",
+                 "_stalled_since", "gaps")
 
     def __init__(
-        self, probe: KeyframeProbe, gap_timeout: float, clock: Callable[[], float] = time.monotonic
+        self,
+        probe: KeyframeProbe,
+        gap_timeout: float,
+        clock: Callable[[], float] = time.monotonic,
+        reask_interval: float = 1.0,
     ) -> None:
         self._probe = probe
         self._gap_timeout = gap_timeout
         self._clock = clock
+        # While waiting for a keyframe, ask again this often: the first request (or the keyframe
+        # itself) may have been lost.
+        self._reask_interval = reask_interval
         self._pending: dict[int, RtpPacket] = {}
         self._next: int | None = None  # first sequence number of the next frame; None: await a keyframe
         self._stalled_since: float | None = None
+        self._asked_at = -1e9
         self.gaps = 0
 
     def is_keyframe(self, frame: Frame) -> bool:
@@ -50,16 +59,32 @@ class FrameAssembler:
 
     def push(self, packet: RtpPacket) -> tuple[list[Frame], bool]:
         """Add a packet; return the frames it completed and whether to ask the publisher for a keyframe."""
-        seq = packet.sequence_number
         nxt = self._next
         if nxt is None:
-            if not self._probe(packet.payload):
-                return [], False
+            return self._push_awaiting_keyframe(packet)
+        if _older(packet.sequence_number, nxt):
+            return [], False  # a late duplicate or a retransmission of a frame already given up
+        self._pending[packet.sequence_number] = packet
+        return self._progress()
+
+    def _push_awaiting_keyframe(self, packet: RtpPacket) -> tuple[list[Frame], bool]:
+        """Keep packets while no keyframe has started: its first packet may arrive last, retransmitted."""
+        seq = packet.sequence_number
+        self._pending[seq] = packet
+        if self._probe(packet.payload):
             self._next = seq
             self._drop_older_than(seq)
-        elif _older(seq, nxt):
-            return [], False  # a late duplicate or a retransmission of a frame already given up
-        self._pending[seq] = packet
+            self._stalled_since = None
+            return self._progress()
+        if len(self._pending) > MAX_PENDING:
+            self._drop_older_than((seq - MAX_PENDING // 2) & 0xFFFF)
+        now = self._clock()
+        if now - self._asked_at < self._reask_interval:
+            return [], False
+        self._asked_at = now
+        return [], True
+
+    def _progress(self) -> tuple[list[Frame], bool]:
         frames = self._release()
         if not self._pending:
             self._stalled_since = None
@@ -70,19 +95,22 @@ class FrameAssembler:
             return frames, False
         if now - self._stalled_since <= self._gap_timeout and len(self._pending) < MAX_PENDING:
             return frames, False
-        # The hole was not filled in time: give the frame up and resume at a keyframe.
+        # The hole was not filled in time: give the frame up and resume at the next keyframe that
+        # started after it (never the stuck one again), or wait for one.
         self.gaps += 1
+        stuck = self._next
+        assert stuck is not None
         self._next = None
         self._stalled_since = None
-        starts = [s for s, p in self._pending.items() if self._probe(p.payload)]
+        self._asked_at = now
+        starts = [s for s, p in self._pending.items() if s != stuck and self._probe(p.payload)]
         if starts:
-            assert nxt is not None
-            first = min(starts, key=lambda s: (s - nxt) & 0xFFFF)
+            first = min(starts, key=lambda s: (s - stuck) & 0xFFFF)
             self._next = first
             self._drop_older_than(first)
             frames.extend(self._release())
         else:
-            self._pending.clear()
+            self._pending.pop(stuck, None)
         return frames, True
 
     def _release(self) -> list[Frame]:

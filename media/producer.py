@@ -14,6 +14,7 @@ from media import aiortc_internals as internals
 from media.events import Signal
 from media.framing import FrameAssembler
 from media.keyframes import probe_for
+from media.timing import DelayHistogram
 from media.types import CloseReason, MediaKind, ProducerId, TransportId
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class Producer:
         *,
         keyframe_interval: float,
         gap_timeout: float,
+        delays: DelayHistogram | None = None,
     ) -> None:
         self.id = producer_id
         self.transport_id = transport_id
@@ -55,6 +57,7 @@ class Producer:
         self._last_keyframe_request = -1e9
         probe = probe_for(codec.mimeType) if kind == "video" else None
         self._assembler = FrameAssembler(probe, gap_timeout) if probe is not None else None
+        self._delays = delays if delays is not None else DelayHistogram()
         self._level_sum = 0
         self._level_count = 0
         self.packets_received = 0
@@ -133,9 +136,11 @@ class Producer:
     def _remove_consumer(self, consumer: Consumer) -> None:
         self._consumers.pop(consumer.id, None)
 
-    async def _on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+    def _on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+        # Synchronous, in the datagram callback: one packet in fans out to every consumer at once.
         if codec.payloadType != self.codec.payloadType:
             return
+        started = time.perf_counter()
         self.packets_received += 1
         assembler = self._assembler
         if assembler is None:
@@ -146,16 +151,19 @@ class Producer:
             if self._paused:
                 return
             self.frames_forwarded += 1
+            now = time.time()
             for consumer in list(self._consumers.values()):
-                await consumer._send_packet(packet)
-            return
-        frames, ask = assembler.push(packet)
-        if ask:
-            self.request_keyframe()
-        if self._paused:
-            return
-        for frame in frames:
-            keyframe = assembler.is_keyframe(frame)
-            self.frames_forwarded += 1
-            for consumer in list(self._consumers.values()):
-                await consumer._send_frame(frame, keyframe)
+                consumer._send_packet(packet, now)
+        else:
+            frames, ask = assembler.push(packet)
+            if ask:
+                self.request_keyframe()
+            if self._paused or not frames:
+                return
+            now = time.time()
+            for frame in frames:
+                keyframe = assembler.is_keyframe(frame)
+                self.frames_forwarded += 1
+                for consumer in list(self._consumers.values()):
+                    consumer._send_frame(frame, keyframe, now)
+        self._delays.record(time.perf_counter() - started)

@@ -13,6 +13,7 @@ from care.errors import N_, DomainError
 from media.config import MediaConfig
 from media.events import Signal
 from media.producer import Producer
+from media.timing import DelayHistogram
 from media.transport import Transport
 from media.types import CloseReason, MediaErrorCode, ProducerId, RouterId, TransportId
 
@@ -52,6 +53,10 @@ class Router:
     @property
     def is_closed(self) -> bool:
         return self._closed
+
+    @property
+    def forwarding_delays(self) -> DelayHistogram:
+        return self._worker.forwarding_delays
 
     @property
     def transports(self) -> list[Transport]:

@@ -317,6 +317,7 @@ class Transport:
             ProducerId(f"{self.id}/{mid}"), self.id, transceiver.kind, mid, codecs[0], transceiver.receiver,
             keyframe_interval=self._config.keyframe_request_interval_s,
             gap_timeout=self._config.frame_gap_timeout_s,
+            delays=self.router.forwarding_delays,
         )
         self._producers[mid] = producer
         producer.closed.connect(lambda _reason: self._on_producer_closed(producer, transceiver))
@@ -345,5 +346,5 @@ def _require_media(sdp: str) -> None:
         raise _invalid_sdp()
 
 
-async def _drop(_packet: Any, _codec: Any) -> None:
+def _drop(_packet: Any, _codec: Any) -> None:
     return None

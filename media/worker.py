@@ -8,6 +8,7 @@ from care.errors import N_, DomainError
 from media import aiortc_internals as internals
 from media.config import MediaConfig
 from media.router import Router, _capacity
+from media.timing import DelayHistogram
 from media.types import CloseReason, MediaErrorCode, RouterId
 
 log = structlog.get_logger(__name__)
@@ -32,6 +33,8 @@ class MediaWorker:
         self._routers: dict[RouterId, Router] = {}
         self._closed_routers: list[Router] = []
         self._transports = 0
+        # Every producer of this process records how long its fan-out of one packet took.
+        self.forwarding_delays = DelayHistogram()
 
     @property
     def routers(self) -> list[Router]:

@@ -93,7 +93,7 @@ class Participant:
             for i, payload in enumerate(payloads):
                 packet = RtpPacket(payload_type=pt, marker=int(i == len(payloads) - 1),
                                    timestamp=timestamp, payload=payload)
-                await self.video_port.write(packet, pt)
+                self.video_port.send(packet, pt, time.time())
             frame_no += 1
             position = (position + 1) % len(self.clip.video)
             await asyncio.sleep(max(0.0, start + frame_no / FPS - time.monotonic()))
@@ -111,7 +111,7 @@ class Participant:
                                payload=self.clip.audio[n % len(self.clip.audio)])
             packet.extensions.audio_level = (True, 30)
             sent.append((timestamp, time.monotonic()))
-            await self.audio_port.write(packet, pt)
+            self.audio_port.send(packet, pt, time.time())
             n += 1
             await asyncio.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
 
@@ -127,7 +127,7 @@ class Counter:
         self.results = owner.results
         self.key = f"{owner.id}|{mid}|{kind}"
 
-    async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+    def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
         now = time.monotonic()
         if self.frames is None:
             self.results.received[self.key].append((packet.timestamp, now))

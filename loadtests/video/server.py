@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from media import MediaConfig, MediaWorker, RouterId, Transport, TransportId
 from media import aiortc_internals as internals
+from media.timing import DelayHistogram
 from media.transport import rtc_configuration
 from server.config import Config
 from server.runtime import tune_garbage_collector
@@ -80,13 +82,42 @@ class SfuSession:
 
     def stats(self) -> dict[str, Any]:
         producers = self.router.producers
+        delays = self.worker.forwarding_delays
         return {
+            "fanout_ms_p50": round(delays.percentile(0.5) * 1000, 3),
+            "fanout_ms_p99": round(delays.percentile(0.99) * 1000, 3),
+            "fanout_ms_max": round(delays.max_s * 1000, 3),
             "producers": len(producers),
             "consumers": sum(len(p.consumers) for p in producers),
             "frames_forwarded": sum(p.frames_forwarded for p in producers if p.kind == "video"),
             "keyframe_requests": sum(p.keyframe_requests for p in producers),
             "packets_sent": sum(c.packets_sent for p in producers for c in p.consumers),
+            "packets_received_inline": sum(
+                internals.inline_packets(t.peer_connection.getTransceivers()[0].receiver.transport)
+                for t in self.router.transports if t.peer_connection.getTransceivers()),
         }
+
+
+    def reset(self) -> None:
+        self.worker.forwarding_delays.reset()
+
+
+class LoopLag:
+    """How late the event loop runs a timer: about how long a datagram may wait before it is read.
+
+    Every 20 ms, so the probe itself costs next to nothing (a 5 ms probe added about 5 % at N=4).
+    """
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.histogram = DelayHistogram()
+        self._interval = interval
+        self._task = asyncio.ensure_future(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            due = time.perf_counter() + self._interval
+            await asyncio.sleep(self._interval)
+            self.histogram.record(max(0.0, time.perf_counter() - due))
 
 
 class RelaySession:
@@ -152,6 +183,9 @@ class RelaySession:
     def stats(self) -> dict[str, Any]:
         return {"peers": len(self.peers)}
 
+    def reset(self) -> None:
+        pass
+
 
 async def serve(mode: str, port: int, loss_transport: str | None, loss_rate: float) -> None:
     writers: list[asyncio.StreamWriter] = []
@@ -164,6 +198,7 @@ async def serve(mode: str, port: int, loss_transport: str | None, loss_rate: flo
 
     session: SfuSession | RelaySession
     session = SfuSession(send, loss_transport, loss_rate) if mode == "sfu" else RelaySession(send)
+    lag = LoopLag()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writers.append(writer)
@@ -176,7 +211,12 @@ async def serve(mode: str, port: int, loss_transport: str | None, loss_rate: flo
             elif message["op"] == "answer":
                 session.negotiator.answered(message["id"], message["sdp"])
             elif message["op"] == "stats":
-                writer.write((json.dumps({"op": "stats", **session.stats()}) + "\n").encode())
+                if message.get("reset"):
+                    session.reset()
+                    lag.histogram.reset()
+                loop_lag = {"loop_lag_ms_p99": round(lag.histogram.percentile(0.99) * 1000, 3),
+                            "loop_lag_ms_max": round(lag.histogram.max_s * 1000, 3)}
+                writer.write((json.dumps({"op": "stats", **session.stats(), **loop_lag}) + "\n").encode())
                 await writer.drain()
 
     server = await asyncio.start_server(handle, "127.0.0.1", port)

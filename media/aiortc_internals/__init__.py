@@ -33,12 +33,22 @@ The touches:
    and server offers reuse those numbers (new m-lines reuse the transport's numbers for the same
    codec/URI).
 
-``install()`` (``patches.py``) applies the process-wide patches of 3 and 6.
+7. The wire (``wire.py``): ``SrtpWire`` sends a forwarding port's packets in one synchronous call (DTLS
+   state, SRTP protect, ``sendto`` on aioice's nominated candidate pair, the transport's counters)
+   instead of aiortc's chain of four coroutines per packet.
+
+8. Inline receiving (``inline.py``): once a transport forwards, its SRTP RTP packets are unprotected,
+   parsed, routed and forwarded in the datagram callback instead of through aioice's queue and the
+   DTLS transport's receive task; ``StunProtocol.datagram_received`` skips the STUN parse for RTP/RTCP
+   (RFC 7983).
+
+``install()`` (``patches.py``) applies the process-wide patches of 3, 6 and 8.
 """
 
 from __future__ import annotations
 
 from media.aiortc_internals.ice import configure_ice
+from media.aiortc_internals.inline import inline_packets, install_inline_receive
 from media.aiortc_internals.malformed import malformed_packets
 from media.aiortc_internals.patches import EXPECTED_AIORTC, install
 from media.aiortc_internals.receiving import (
@@ -60,6 +70,7 @@ from media.aiortc_internals.testing import (
     send_pli,
     send_raw_rtp,
 )
+from media.aiortc_internals.wire import SrtpWire, wire_for
 
 __all__ = [
     "EXPECTED_AIORTC",
@@ -68,13 +79,16 @@ __all__ = [
     "IdleTrack",
     "PacketSink",
     "SenderPort",
+    "SrtpWire",
     "configure_ice",
     "count_codec_instances",
     "decoder_running",
     "detach_forwarding",
     "drop_outgoing_rtp",
     "encoder_created",
+    "inline_packets",
     "install",
+    "install_inline_receive",
     "make_forwarding",
     "malformed_packets",
     "negotiated_codecs",
@@ -84,4 +98,5 @@ __all__ = [
     "rtx_packets_received",
     "send_pli",
     "send_raw_rtp",
+    "wire_for",
 ]

@@ -7,8 +7,7 @@ a callback instead of depayloading and reassembling it.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from aiortc import RTCRtpReceiver
@@ -17,18 +16,12 @@ from aiortc.codecs import is_rtx
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket, unwrap_rtx
 
-PacketSink = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
-"""Receives each RTP packet of a forwarded track (RTX already unwrapped) with its codec."""
+from media.aiortc_internals.background import spawn
+from media.aiortc_internals.inline import install_inline_receive
 
-_background: set[asyncio.Future[Any]] = set()
-
-
-def _spawn(coro: Awaitable[Any]) -> None:
-    """Run a short RTCP send in the background, keeping a reference until it is done."""
-    task = asyncio.ensure_future(coro)
-    _background.add(task)
-    task.add_done_callback(_background.discard)
-
+PacketSink = Callable[[RtpPacket, RTCRtpCodecParameters], None]
+"""Receives each RTP packet of a forwarded track (RTX already unwrapped) with its codec. Synchronous:
+it runs inside the datagram callback (see inline.py)."""
 
 class ForwardingReceiver(RTCRtpReceiver):  # type: ignore[misc,unused-ignore]
     """An ``RTCRtpReceiver`` that forwards packets instead of decoding them.
@@ -49,6 +42,12 @@ class ForwardingReceiver(RTCRtpReceiver):  # type: ignore[misc,unused-ignore]
             self._RTCRtpReceiver__stop_decoder()  # type: ignore[attr-defined,unused-ignore]
 
     async def _handle_rtp_packet(self, packet: RtpPacket, arrival_time_ms: int) -> None:
+        # The first packets come through aiortc's receive task; from then on the transport's packets
+        # are handled in the datagram callback.
+        install_inline_receive(self.transport)
+        self._forward(packet)
+
+    def _forward(self, packet: RtpPacket) -> None:
         if not self._enabled:
             return
         codecs: dict[int, RTCRtpCodecParameters] = self._RTCRtpReceiver__codecs  # type: ignore[attr-defined,unused-ignore]
@@ -75,11 +74,11 @@ class ForwardingReceiver(RTCRtpReceiver):  # type: ignore[misc,unused-ignore]
 
         nack = self._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined,unused-ignore]
         if nack is not None and nack.add(packet):
-            await self._send_rtcp_nack(packet.ssrc, sorted(nack.missing))
+            spawn(self._send_rtcp_nack(packet.ssrc, sorted(nack.missing)))
 
         sink = self._sink
         if sink is not None:
-            await sink(packet, codec)
+            sink(packet, codec)
 
 
 def make_forwarding(receiver: RTCRtpReceiver, sink: PacketSink) -> None:
@@ -105,7 +104,7 @@ def request_keyframe(receiver: RTCRtpReceiver) -> bool:
     ssrc = getattr(receiver, "_media_ssrc", None)
     if ssrc is None:
         return False
-    _spawn(receiver._send_rtcp_pli(ssrc))
+    spawn(receiver._send_rtcp_pli(ssrc))
     return True
 
 

@@ -1,9 +1,9 @@
 """Touch 2: sending already-encoded packets.
 
 aiortc encodes everything it sends. ``SenderPort`` writes forwarded RTP packets into an
-``RTCRtpSender``'s SSRC, mid and header extension map, keeps its NACK history (so aiortc's own RTX
-retransmission works on that leg) and its sender-report counters, and routes the subscriber's PLI/FIR to
-a callback (aiortc only sets a flag for an encoder, which a forwarding sender does not have).
+``RTCRtpSender``'s SSRC, mid and header extension map, keeps its own NACK history and answers the
+subscriber's NACKs with RTX on that leg, keeps the sender-report counters, and routes the subscriber's
+PLI/FIR to a callback (aiortc only sets a flag for an encoder, which a forwarding sender does not have).
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from aiortc import RTCRtpSender
 from aiortc import rtcrtpsender as _sender_module
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, RtpPacket
+from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
+
+from media.aiortc_internals.wire import SrtpWire, wire_for
 
 
 class IdleTrack(MediaStreamTrack):  # type: ignore[misc,unused-ignore]
@@ -47,22 +49,31 @@ class SenderPort:
 
     The sequence number is this port's own, so the subscriber sees a gapless stream even when the SFU
     drops frames (it waits for a keyframe after a loss); the timestamp is the publisher's, untouched.
-    The header is serialised here (one-byte header extensions: mid, abs-send-time, audio level) rather
-    than through ``RtpPacket.serialize``: this is the hottest loop of the SFU.
+    The header is serialised here (one-byte header extensions: mid, abs-send-time, audio level) and the
+    packet leaves through the connection's :class:`SrtpWire` in one synchronous call: this is the
+    hottest loop of the SFU. The port keeps its own history of what it sent and answers the
+    subscriber's NACKs from it, as RTX when negotiated (aiortc's own history would cost an
+    ``RtpPacket`` per packet sent).
     """
 
-    __slots__ = ("_ext", "_history", "_on_keyframe_request", "_sender", "_seq", "_ssrc", "sent")
+    __slots__ = ("_ext", "_history", "_on_keyframe_request", "_ready", "_rtx_seq", "_sender", "_seq",
+                 "_ssrc", "_wire", "sent")
 
     def __init__(self, sender: RTCRtpSender, on_keyframe_request: Callable[[], None]) -> None:
         self._sender = sender
         self._seq = _sender_module.random_sequence_number()
+        self._rtx_seq = _sender_module.random_sequence_number()
         self._ssrc: int = sender._ssrc
-        self._history: dict[int, RtpPacket] = sender._RTCRtpSender__rtp_history  # type: ignore[attr-defined,unused-ignore]
+        self._history: list[_Sent | None] = [None] * RTP_HISTORY_SIZE
         self._on_keyframe_request = on_keyframe_request
         self._ext: _ExtensionLayout | None = None
+        self._wire: SrtpWire | None = None
+        self._ready = False
         self.sent = 0
-        # aiortc calls sender._send_keyframe() on PLI and FIR; an instance attribute shadows the method.
+        # aiortc calls sender._send_keyframe() on PLI/FIR and sender._retransmit(seq) for each NACKed
+        # packet; instance attributes shadow both methods.
         sender._send_keyframe = self._keyframe_requested  # type: ignore[method-assign,unused-ignore]
+        sender._retransmit = self._retransmit  # type: ignore[method-assign,unused-ignore]
 
     def _keyframe_requested(self) -> None:
         self._on_keyframe_request()
@@ -77,33 +88,60 @@ class SenderPort:
     @property
     def ready(self) -> bool:
         """True once aiortc started the sender (negotiated and DTLS connected)."""
-        return bool(self._sender._RTCRtpSender__started)  # type: ignore[attr-defined,unused-ignore]
+        if not self._ready and self._sender._RTCRtpSender__started:  # type: ignore[attr-defined,unused-ignore]
+            self._ext = _ExtensionLayout(self._sender)
+            self._wire = wire_for(self._sender.transport)
+            self._ready = True
+        return self._ready
 
-    async def write(self, packet: RtpPacket, payload_type: int) -> None:
-        sender = self._sender
+    def send(self, packet: RtpPacket, payload_type: int, now: float) -> None:
+        """Send ``packet``'s payload as this sender's next packet; ``now`` is ``time.time()``."""
+        if not self._ready and not self.ready:
+            return
         ext = self._ext
-        if ext is None:
-            ext = self._ext = _ExtensionLayout(sender)
+        wire = self._wire
+        assert ext is not None and wire is not None
         seq = self._seq
         self._seq = (seq + 1) & 0xFFFF
-        # Kept for NACK: aiortc's own _retransmit() serialises it (as RTX) from this history.
-        kept = RtpPacket(payload_type, packet.marker, seq, packet.timestamp, self._ssrc, packet.payload)
-        kept.extensions = ext.for_history
-        self._history[seq % RTP_HISTORY_SIZE] = kept
-        now = time.time()
-        data = _HEADER.pack(0x90 if ext.present else 0x80, (packet.marker << 7) | payload_type, seq,
-                            packet.timestamp, self._ssrc) + ext.render(now, packet.extensions.audio_level)
-        try:
-            await sender.transport._send_rtp(data + packet.payload)
-        except ConnectionError:
+        level = packet.extensions.audio_level
+        marker = packet.marker
+        timestamp = packet.timestamp
+        payload = packet.payload
+        header = _HEADER.pack(ext.first_byte, (marker << 7) | payload_type, seq, timestamp, self._ssrc)
+        if not wire.send(header + ext.render(now, level) + payload):
             return
+        self._history[seq % RTP_HISTORY_SIZE] = (seq, payload_type, marker, timestamp, level, payload)
         # Sender-report counters, so subscribers can sync audio and video.
+        sender = self._sender
         sender._RTCRtpSender__ntp_timestamp = int((now + _NTP_OFFSET) * 4294967296.0)  # type: ignore[attr-defined,unused-ignore]
-        sender._RTCRtpSender__rtp_timestamp = packet.timestamp  # type: ignore[attr-defined,unused-ignore]
-        sender._RTCRtpSender__octet_count += len(packet.payload)  # type: ignore[attr-defined,unused-ignore]
+        sender._RTCRtpSender__rtp_timestamp = timestamp  # type: ignore[attr-defined,unused-ignore]
+        sender._RTCRtpSender__octet_count += len(payload)  # type: ignore[attr-defined,unused-ignore]
         sender._RTCRtpSender__packet_count += 1  # type: ignore[attr-defined,unused-ignore]
         self.sent += 1
 
+    async def _retransmit(self, sequence_number: int) -> None:
+        """Answer one NACKed sequence number: as RTX (RFC 4588) when negotiated, else resent as is."""
+        kept = self._history[sequence_number % RTP_HISTORY_SIZE]
+        ext, wire = self._ext, self._wire
+        if kept is None or kept[0] != sequence_number or ext is None or wire is None:
+            return
+        seq, payload_type, marker, timestamp, level, payload = kept
+        rtx_payload_type: int | None = self._sender._RTCRtpSender__rtx_payload_type  # type: ignore[attr-defined,unused-ignore]
+        extensions = ext.render(time.time(), level)
+        if rtx_payload_type is None:
+            header = _HEADER.pack(ext.first_byte, (marker << 7) | payload_type, seq, timestamp, self._ssrc)
+            wire.send(header + extensions + payload)
+            return
+        rtx_seq = self._rtx_seq
+        self._rtx_seq = (rtx_seq + 1) & 0xFFFF
+        header = _HEADER.pack(ext.first_byte, (marker << 7) | rtx_payload_type, rtx_seq, timestamp,
+                              self._sender._rtx_ssrc)
+        wire.send(header + extensions + seq.to_bytes(2, "big") + payload)
+
+
+_Sent = tuple[int, int, int, int, tuple[bool, int] | None, bytes]
+"""What a port keeps of a sent packet for NACKs: seq, payload type, marker, timestamp, audio level,
+payload."""
 
 _HEADER = struct.Struct("!BBHII")
 _NTP_OFFSET = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
@@ -112,31 +150,32 @@ _NTP_OFFSET = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
 class _ExtensionLayout:
     """The negotiated one-byte header extensions of one sender (RFC 8285), prepared once."""
 
-    __slots__ = ("abs_send_time_id", "audio_level_id", "for_history", "mid_element", "present")
+    __slots__ = ("_abs_send_time_byte", "_audio_level_byte", "_mid", "first_byte", "present")
 
     def __init__(self, sender: RTCRtpSender) -> None:
         ids = sender._RTCRtpSender__rtp_header_extensions_map._HeaderExtensionsMap__ids  # type: ignore[attr-defined,unused-ignore]
         mid: str | None = sender._RTCRtpSender__mid  # type: ignore[attr-defined,unused-ignore]
-        self.mid_element = b""
+        self._mid = b""
         if ids.mid and mid:
             raw = mid.encode()
-            self.mid_element = bytes([(ids.mid << 4) | (len(raw) - 1)]) + raw
-        self.abs_send_time_id: int | None = ids.abs_send_time
-        self.audio_level_id: int | None = ids.audio_level
-        self.present = bool(self.mid_element or self.abs_send_time_id or self.audio_level_id)
-        self.for_history = HeaderExtensions()
-        self.for_history.mid = mid
+            self._mid = bytes([(ids.mid << 4) | (len(raw) - 1)]) + raw
+        abs_send_time_id: int | None = ids.abs_send_time
+        audio_level_id: int | None = ids.audio_level
+        self._abs_send_time_byte = (abs_send_time_id << 4) | 2 if abs_send_time_id else None
+        self._audio_level_byte = audio_level_id << 4 if audio_level_id else None
+        self.present = bool(self._mid or abs_send_time_id or audio_level_id)
+        self.first_byte = 0x90 if self.present else 0x80  # V=2, X when extensions are present
 
     def render(self, now: float, audio_level: tuple[bool, int] | None) -> bytes:
         if not self.present:
             return b""
-        body = self.mid_element
-        if self.abs_send_time_id:
+        body = self._mid
+        if self._abs_send_time_byte is not None:
             # 6.18 fixed-point seconds, 24 bits (abs-send-time)
             value = int((now + _NTP_OFFSET) * 262144.0) & 0xFFFFFF
-            body += bytes([(self.abs_send_time_id << 4) | 2, value >> 16, (value >> 8) & 0xFF, value & 0xFF])
-        if self.audio_level_id and audio_level is not None:
-            body += bytes([self.audio_level_id << 4, (0x80 if audio_level[0] else 0) | (audio_level[1] & 0x7F)])
+            body += bytes((self._abs_send_time_byte, value >> 16, (value >> 8) & 0xFF, value & 0xFF))
+        if self._audio_level_byte is not None and audio_level is not None:
+            body += bytes((self._audio_level_byte, (0x80 if audio_level[0] else 0) | (audio_level[1] & 0x7F)))
         padding = -len(body) % 4
         if padding:
             body += b"\0" * padding

@@ -19,7 +19,8 @@ from aiortc import rtcrtpreceiver as _receiver_module
 from aiortc import rtcrtpsender as _sender_module
 from aiortc.rtp import is_rtcp as _is_rtcp
 
-from media.aiortc_internals.receiving import _spawn
+from media.aiortc_internals.background import spawn
+from media.aiortc_internals.wire import wire_for
 
 
 @dataclass
@@ -61,7 +62,7 @@ def send_pli(receiver: RTCRtpReceiver) -> None:
     rtx = set(receiver._RTCRtpReceiver__rtx_ssrc)  # type: ignore[attr-defined,unused-ignore]
     for ssrc in ssrcs:
         if ssrc not in rtx:
-            _spawn(receiver._send_rtcp_pli(ssrc))
+            spawn(receiver._send_rtcp_pli(ssrc))
 
 
 def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
@@ -78,21 +79,28 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
 def drop_outgoing_rtp(pc: RTCPeerConnection, rate: float, seed: int = 1) -> Callable[[], int]:
     """Drop a fraction of the RTP (not RTCP) a peer connection sends; returns a dropped-count getter.
 
-    Used to inject loss on one leg. Applies to the connection's bundled DTLS transport.
+    Used to inject loss on one leg. Applies to the connection's bundled DTLS transport: both to what
+    aiortc sends itself (encoded tracks) and to what forwarding ports send through its wire.
     """
     rng = random.Random(seed)
     dropped = [0]
+
+    def keep(data: bytes) -> bool:
+        if _is_rtcp(data) or rng.random() >= rate:
+            return True
+        dropped[0] += 1
+        return False
+
     transports = {t.sender.transport for t in pc.getTransceivers()}
     for transport in transports:
         original = transport._send_rtp
 
         async def send_rtp(data: bytes, _original: Any = original) -> None:
-            if not _is_rtcp(data) and rng.random() < rate:
-                dropped[0] += 1
-                return
-            await _original(data)
+            if keep(data):
+                await _original(data)
 
         transport._send_rtp = send_rtp  # type: ignore[method-assign,unused-ignore]
+        wire_for(transport).drop = keep
     return lambda: dropped[0]
 
 

@@ -7,11 +7,13 @@ recovery on a subscriber leg, and the ICE bind addresses.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import struct
 
 import aioice.ice
 import aiortc
+import pylibsrtp
 from aiortc import (
     RTCPeerConnection,
     RTCRtpReceiver,
@@ -24,6 +26,7 @@ from aiortc import (
 
 from media import MediaConfig, MediaWorker, RouterId, TransportId
 from media import aiortc_internals as internals
+from media.aiortc_internals import inline as internals_inline
 from tests.media.peers import Client, Signaling, eventually
 
 
@@ -69,6 +72,30 @@ async def test_the_private_names_the_sfu_relies_on_still_exist() -> None:
     assert isinstance(aioice.ice.CONSENT_INTERVAL, (int, float))
     assert isinstance(aioice.ice.CONSENT_FAILURES, int)
     assert "CONSENT_INTERVAL" in inspect.getsource(aioice.ice.Connection.query_consent)
+    # Touch 2: a NACK reaches the port through sender._retransmit; RTX needs the negotiated type.
+    assert "await self._retransmit(seq)" in inspect.getsource(RTCRtpSender._handle_rtcp_packet)
+    assert hasattr(sender, "_RTCRtpSender__rtx_payload_type")
+    # Touch 7 (the wire): DTLS state, SRTP session and counters; aioice's nominated pair.
+    dtls = sender.transport
+    for name in ("_state", "_tx_srtp", "_rx_srtp", "_rtp_router", "_rtp_header_extensions_map",
+                 "_RTCDtlsTransport__tx_bytes", "_RTCDtlsTransport__tx_packets",
+                 "_RTCDtlsTransport__rx_bytes", "_RTCDtlsTransport__rx_packets"):
+        assert hasattr(dtls, name), name
+    assert rtcdtlstransport.State.CONNECTED
+    connection = dtls.transport._connection
+    assert isinstance(connection._nominated, dict) and isinstance(connection._queue, asyncio.Queue)
+    assert "active_pair.protocol.send_data(data, active_pair.remote_addr)" in inspect.getsource(
+        aioice.ice.Connection.sendto)
+    assert "self.transport.sendto(data, addr)" in inspect.getsource(aioice.ice.StunProtocol.send_data)
+    assert hasattr(aioice.ice.CandidatePair, "remote_addr")
+    session = pylibsrtp.Session()
+    assert session._srtp and session._cdata and session._buffer is not None
+    assert hasattr(pylibsrtp._binding.lib, "srtp_protect") and pylibsrtp.SRTP_MAX_TRAILER_LEN > 0
+    # Touch 8 (inline receiving): aioice hands non-STUN datagrams to Connection.data_received,
+    # which queues them for the DTLS transport's receive task.
+    assert "self.receiver.data_received(data, self.local_candidate.component)" in inspect.getsource(
+        internals_inline._original_datagram_received)
+    assert "self._queue.put_nowait((data, component))" in inspect.getsource(aioice.ice.Connection.data_received)
     await pc.close()
 
 
@@ -180,5 +207,30 @@ async def test_a_malformed_packet_is_dropped_and_the_participant_stays_connected
     assert await eventually(lambda: all(ben.decoded[m] > n + 10 for m, n in before.items()), within=10)
     assert ana_transport.connection_state == "connected" and not ana_transport.is_closed
     assert [p.id for p in ana_transport.producers] and len(router.producers) == 2
+    for client in (ana, ben):
+        await client.close()
+
+
+async def test_forwarded_packets_arrive_inline_and_leave_through_the_wire(worker: MediaWorker) -> None:
+    """Touches 7 and 8 at work: once media flows, the server handles its RTP in the datagram callback,
+    and what it sends through the wire shows in the transport's statistics as aiortc's own sends did."""
+    router = worker.create_router(RouterId("wire"))
+    signaling = Signaling()
+    ana, ben = Client("ana"), Client("ben", publish=False)
+    ana_transport = router.create_transport(TransportId("ana"))
+    ben_transport = router.create_transport(TransportId("ben"))
+    await signaling.join(ana_transport, ana)
+    await signaling.join(ben_transport, ben)
+    await signaling.settle()
+    assert await eventually(lambda: len(ben.decoded) == 2 and min(ben.decoded.values()) > 10, within=10)
+
+    ana_dtls = ana_transport.peer_connection.getTransceivers()[0].receiver.transport
+    published = sum(p.packets_received for p in ana_transport.producers)
+    # Only the first packets (before the receivers switched) went through aiortc's receive task.
+    assert internals.inline_packets(ana_dtls) > published * 0.9
+    forwarded = sum(c.packets_sent for c in ben_transport.consumers)
+    stats = await ben_transport.peer_connection.getStats()
+    sent = sum(s.packetsSent for s in stats.values() if s.type == "transport")
+    assert forwarded > 20 and sent >= forwarded
     for client in (ana, ben):
         await client.close()
