@@ -236,10 +236,11 @@ async def main_async(args: argparse.Namespace) -> None:
         if sfu4.metrics.get(key) and relay4.metrics.get(key):
             per_frame = relay4.metrics[key] / sfu4.metrics[key]
             print(f"MediaRelay / SFU CPU per delivered video frame: {per_frame:.1f}x")
-    print_targets(done, args.participants, per_stream, per_frame)
+    print_targets(done, args.participants, args.baseline_participants, per_stream, per_frame)
 
 
-def print_targets(done: list[Run], participants: int, per_stream: float | None, per_frame: float | None) -> None:
+def print_targets(done: list[Run], participants: int, baseline: int, per_stream: float | None,
+                  per_frame: float | None) -> None:
     """The issue's targets against this run's figures, one line each."""
     print("\nTargets:")
     full = next((r for r in done if r.mode == "sfu" and r.participants == participants and not r.loss), None)
@@ -252,7 +253,7 @@ def print_targets(done: list[Run], participants: int, per_stream: float | None, 
         print(f"  no frames lost on loopback: video {m['video_lost']}, audio {m['audio_lost']}")
     if per_stream is not None:
         frame = f", per delivered frame {per_frame:.1f}x" if per_frame is not None else ""
-        print(f"  MediaRelay / SFU >= 20x at N=4: per stream {per_stream:.1f}x{frame}")
+        print(f"  MediaRelay / SFU >= 20x at N={baseline}: per stream {per_stream:.1f}x{frame}")
     for run in done:
         if run.loss:
             print(f"  no stall > 1 s at {run.loss:.0%} loss on the {run.loss_leg} leg: "

@@ -42,6 +42,9 @@ The touches:
    DTLS transport's receive task; ``StunProtocol.datagram_received`` skips the STUN parse for RTP/RTCP
    (RFC 7983).
 
+9. SRTP (``srtp.py``): ``SrtpCall`` calls libsrtp's protect/unprotect directly on a pylibsrtp
+   ``Session``, without the wrapper's per-call allocation; used by the wire and inline receiving.
+
 ``install()`` (``patches.py``) applies the process-wide patches of 3, 6 and 8.
 """
 
@@ -61,6 +64,7 @@ from media.aiortc_internals.receiving import (
 )
 from media.aiortc_internals.rtx_routing import routed_ssrcs
 from media.aiortc_internals.sending import IdleTrack, SenderPort, encoder_created, negotiated_codecs
+from media.aiortc_internals.srtp import SrtpCall
 from media.aiortc_internals.testing import (
     CodecCounts,
     count_codec_instances,
@@ -79,6 +83,7 @@ __all__ = [
     "IdleTrack",
     "PacketSink",
     "SenderPort",
+    "SrtpCall",
     "SrtpWire",
     "configure_ice",
     "count_codec_instances",

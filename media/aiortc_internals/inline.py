@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pylibsrtp
 from aioice.ice import StunProtocol
 from aiortc.clock import current_ms
 from aiortc.rtcdtlstransport import RTCDtlsTransport
@@ -28,6 +27,7 @@ from aiortc.rtp import RtpPacket
 
 from media.aiortc_internals.background import spawn
 from media.aiortc_internals.malformed import _MALFORMED, _count_malformed
+from media.aiortc_internals.srtp import SrtpCall
 
 _original_datagram_received = StunProtocol.datagram_received
 
@@ -42,12 +42,13 @@ def _datagram_received_demultiplexed(self: Any, data: bytes, addr: tuple[Any, ..
 class _InlineReceive:
     """The replacement ``Connection.data_received`` of one forwarding transport."""
 
-    __slots__ = ("_dtls", "_queue", "_queued", "packets")
+    __slots__ = ("_dtls", "_queue", "_queued", "_unprotect", "packets")
 
     def __init__(self, dtls: RTCDtlsTransport, connection: Any) -> None:
         self._dtls = dtls
         self._queue = connection._queue
         self._queued = connection.data_received  # aioice's own: put on the queue
+        self._unprotect: SrtpCall | None = None
         self.packets = 0
 
     def __call__(self, data: bytes, component: int) -> None:
@@ -58,9 +59,11 @@ class _InlineReceive:
                 or dtls._state is not _DtlsState.CONNECTED or not self._queue.empty()):
             self._queued(data, component)
             return
-        try:
-            plain = srtp.unprotect(data)
-        except pylibsrtp.Error:
+        unprotect = self._unprotect
+        if unprotect is None or unprotect.session is not srtp:
+            unprotect = self._unprotect = SrtpCall.unprotect(srtp)
+        plain = unprotect(data)
+        if plain is None:  # fails authentication, a replay, or too long: dropped as aiortc does
             return
         dtls._RTCDtlsTransport__rx_bytes += len(data)  # type: ignore[attr-defined,unused-ignore]
         dtls._RTCDtlsTransport__rx_packets += 1  # type: ignore[attr-defined,unused-ignore]

@@ -7,10 +7,8 @@ that chain was a fifth of its CPU. ``SrtpWire.send`` does the same work (state c
 ``sendto`` on the nominated candidate pair, transport counters) in one plain call. Over a TURN relay
 the candidate pair's protocol is asynchronous, so there the wire falls back to aioice's coroutine.
 
-SRTP: pylibsrtp's ``Session.protect`` allocates a length cell and re-checks its argument on every
-call (3.4 us against 1.95 us for the same libsrtp call made directly, measured with timeit on a
-1,100-byte packet). ``_Protect`` calls ``srtp_protect`` on the session's own context and buffer with
-one length cell kept for the wire's lifetime. aioice and pylibsrtp are pinned with aiortc.
+SRTP is applied by ``srtp.SrtpCall`` (libsrtp without pylibsrtp's per-call allocation).
+aioice and pylibsrtp are pinned with aiortc.
 """
 
 from __future__ import annotations
@@ -18,13 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pylibsrtp
 from aioice.ice import StunProtocol
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcdtlstransport import State as _DtlsState
-from pylibsrtp import _binding as _srtp_binding
 
 from media.aiortc_internals.background import spawn
+from media.aiortc_internals.srtp import SrtpCall
 
 _COMPONENT_RTP = 1
 
@@ -43,7 +40,7 @@ class SrtpWire:
         self._pair: Any = None
         self._remote: tuple[str, int] = ("", 0)
         self._sendto: Callable[[bytes, tuple[str, int]], None] | None = None
-        self._protect: _Protect | None = None
+        self._protect: SrtpCall | None = None
         self.drop: PacketFilter | None = None
 
     def send(self, packet: bytes) -> bool:
@@ -61,7 +58,7 @@ class SrtpWire:
             return True
         protect = self._protect
         if protect is None or protect.session is not dtls._tx_srtp:
-            protect = self._protect = _Protect(dtls._tx_srtp)
+            protect = self._protect = SrtpCall.protect(dtls._tx_srtp)
         data = protect(packet)
         if data is None:
             return False
@@ -84,33 +81,6 @@ class SrtpWire:
             self._sendto = transport.sendto
         else:
             self._sendto = None
-
-
-class _Protect:
-    """``Session.protect`` without the per-call allocation (see the module docstring)."""
-
-    __slots__ = ("_buffer", "_cdata", "_context", "_length", "_limit", "_srtp_protect", "session")
-
-    def __init__(self, session: pylibsrtp.Session) -> None:
-        self.session = session
-        self._context = session._srtp[0]
-        self._cdata = session._cdata
-        self._buffer = session._buffer
-        self._limit = len(session._cdata) - pylibsrtp.SRTP_MAX_TRAILER_LEN
-        self._length = _srtp_binding.ffi.new("int *")
-        self._srtp_protect = _srtp_binding.lib.srtp_protect
-
-    def __call__(self, packet: bytes) -> bytes | None:
-        """The protected packet; None when libsrtp refuses it (too long, or an error status)."""
-        size = len(packet)
-        if size > self._limit:
-            return None
-        self._buffer[0:size] = packet
-        self._length[0] = size
-        if self._srtp_protect(self._context, self._cdata, self._length):
-            return None
-        data: bytes = self._buffer[0:self._length[0]]
-        return data
 
 
 def wire_for(dtls: RTCDtlsTransport) -> SrtpWire:

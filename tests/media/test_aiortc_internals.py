@@ -90,7 +90,8 @@ async def test_the_private_names_the_sfu_relies_on_still_exist() -> None:
     assert hasattr(aioice.ice.CandidatePair, "remote_addr")
     session = pylibsrtp.Session()
     assert session._srtp and session._cdata and session._buffer is not None
-    assert hasattr(pylibsrtp._binding.lib, "srtp_protect") and pylibsrtp.SRTP_MAX_TRAILER_LEN > 0
+    assert hasattr(pylibsrtp._binding.lib, "srtp_protect") and hasattr(pylibsrtp._binding.lib, "srtp_unprotect")
+    assert pylibsrtp.SRTP_MAX_TRAILER_LEN > 0
     # Touch 8 (inline receiving): aioice hands non-STUN datagrams to Connection.data_received,
     # which queues them for the DTLS transport's receive task.
     assert "self.receiver.data_received(data, self.local_candidate.component)" in inspect.getsource(
@@ -234,3 +235,25 @@ async def test_forwarded_packets_arrive_inline_and_leave_through_the_wire(worker
     assert forwarded > 20 and sent >= forwarded
     for client in (ana, ben):
         await client.close()
+
+
+def test_direct_srtp_calls_interoperate_with_pylibsrtp_and_refuse_replays_and_forgeries() -> None:
+    key = bytes(range(30))
+    sender = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND))
+    receiver = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_INBOUND))
+    protect, unprotect = internals.SrtpCall.protect(sender), internals.SrtpCall.unprotect(receiver)
+    packets = [struct.pack("!BBHII", 0x80, 96, seq, 3000 * seq, 0xABCD) + bytes([seq]) * 900 for seq in range(3)]
+
+    wire: list[bytes] = []
+    for packet in packets:
+        protected = protect(packet)
+        assert protected is not None and protected != packet
+        wire.append(protected)
+    assert receiver.unprotect(wire[0]) == packets[0]  # pylibsrtp's own call reads the direct one
+    assert unprotect(wire[1]) == packets[1]
+    assert unprotect(wire[1]) is None  # a replay
+    forged = bytearray(wire[2])
+    forged[40] ^= 1
+    assert unprotect(bytes(forged)) is None  # fails authentication
+    assert unprotect(wire[2]) == packets[2]
+    assert protect(b"\x80" * 70_000) is None  # longer than the session's buffer
