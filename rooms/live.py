@@ -27,6 +27,7 @@ from care.people import Person, UserId
 from rooms.filters import RoomId
 from rooms.live_model import (
     Admission,
+    HeldElsewhere,
     LeaveReason,
     LiveErrorCode,
     LiveSession,
@@ -86,7 +87,11 @@ class OpenSession:
         return sorted(found, key=lambda p: p.waiting_since)
 
 
-def _elsewhere() -> DomainError:
+def _elsewhere(where: HeldElsewhere | None) -> DomainError:
+    """Refuse here; tell the client where the session runs when that process is reachable directly."""
+    if where is not None and where.url:
+        return live_error(LiveErrorCode.ELSEWHERE, N_("This session is running on another server."),
+                          status=409, url=where.url)
     return live_error(LiveErrorCode.ELSEWHERE,
                       N_("This session is running on another server; try again in a moment."), status=409)
 
@@ -96,8 +101,16 @@ def _now() -> datetime:
 
 
 class LiveSessions:
-    def __init__(self, store: LiveStore, room_access: RoomAccess | None = None, *, lease_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        store: LiveStore,
+        room_access: RoomAccess | None = None,
+        *,
+        lease_seconds: float = 30.0,
+        public_url: str | None = None,
+    ) -> None:
         self._store = store
+        self._public_url = public_url  # where clients reach this process (ONCOMMUN_PUBLIC_URL)
         self._room_access = room_access
         self._holder = secrets.token_hex(8)  # this process, in live_sessions.held_by
         self._lease_seconds = lease_seconds
@@ -161,8 +174,8 @@ class LiveSessions:
                 return existing
             if session.state is SessionState.ENDED:
                 raise live_error(LiveErrorCode.ENDED, N_("This session has ended."), status=410)
-            if not await self._store.claim(session.id, self._holder, self._lease_seconds):
-                raise _elsewhere()
+            if not await self._store.claim(session.id, self._holder, self._lease_seconds, self._public_url):
+                raise _elsewhere(await self._store.held_elsewhere(session.id, self._holder))
             try:
                 await self.media.session_opened(session.id)
             except BaseException:
@@ -426,8 +439,9 @@ class LiveSessions:
         session, _room = await self._session_and_room(person, session_id)
         if session.state is SessionState.ENDED:
             raise live_error(LiveErrorCode.ENDED, N_("This session has ended."), status=410)
-        if await self._store.held_elsewhere(session.id, self._holder):
-            raise _elsewhere()
+        where = await self._store.held_elsewhere(session.id, self._holder)
+        if where is not None:
+            raise _elsewhere(where)
         raise live_error(LiveErrorCode.NOT_OPEN, N_("The session has not started yet."), status=409,
                      starts_at=session.starts_at.isoformat())
 

@@ -110,6 +110,14 @@ class LiveSession:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class HeldElsewhere:
+    """Another server process holds the session's media; ``url`` is where clients reach it (None when
+    that process has no ``ONCOMMUN_PUBLIC_URL``)."""
+
+    url: str | None
+
+
 @dataclass(slots=True)
 class TrackState:
     """One of a participant's tracks as everyone sees it.

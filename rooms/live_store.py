@@ -15,6 +15,7 @@ from care.people import UserId
 from rooms.filters import RoomId
 from rooms.live_model import (
     AttendanceId,
+    HeldElsewhere,
     LeaveReason,
     LiveSession,
     LiveSessionId,
@@ -107,18 +108,22 @@ class LiveStore:
         )
         return [_session(row) for row in rows]
 
-    async def claim(self, session_id: LiveSessionId, holder: str, lease_seconds: float) -> bool:
-        """Hold the session for this process; False while another process's lease runs."""
+    async def claim(self, session_id: LiveSessionId, holder: str, lease_seconds: float, url: str | None) -> bool:
+        """Hold the session for this process (reachable at ``url``); False while another's lease runs."""
         claimed = await self._pool.fetchval(
-            """UPDATE live_sessions SET held_by = $2, held_until = now() + make_interval(secs => $3)
+            """UPDATE live_sessions
+                  SET held_by = $2, held_until = now() + make_interval(secs => $3), held_at = $4
                 WHERE id = $1 AND (held_by IS NULL OR held_by = $2 OR held_until < now()) RETURNING id""",
-            session_id, holder, lease_seconds,
+            session_id, holder, lease_seconds, url,
         )
         return claimed is not None
 
-    async def held_elsewhere(self, session_id: LiveSessionId, holder: str) -> bool:
-        return bool(await self._pool.fetchval(
-            "SELECT held_by <> $2 AND held_until > now() FROM live_sessions WHERE id = $1", session_id, holder))
+    async def held_elsewhere(self, session_id: LiveSessionId, holder: str) -> HeldElsewhere | None:
+        """The other process holding the session, if one does (its lease has not lapsed)."""
+        row = await self._pool.fetchrow(
+            "SELECT held_at FROM live_sessions WHERE id = $1 AND held_by <> $2 AND held_until > now()",
+            session_id, holder)
+        return HeldElsewhere(row["held_at"]) if row is not None else None
 
     async def renew(self, session_ids: list[LiveSessionId], holder: str, lease_seconds: float) -> None:
         await self._pool.execute(
@@ -129,7 +134,7 @@ class LiveStore:
 
     async def release(self, session_id: LiveSessionId, holder: str) -> None:
         await self._pool.execute(
-            "UPDATE live_sessions SET held_by = NULL, held_until = NULL WHERE id = $1 AND held_by = $2",
+            "UPDATE live_sessions SET held_by = NULL, held_until = NULL, held_at = NULL WHERE id = $1 AND held_by = $2",
             session_id, holder)
 
     async def mark_open(self, session_id: LiveSessionId, by: UserId) -> None:

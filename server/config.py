@@ -98,6 +98,10 @@ class Config:
     # --- media ---
     ice_servers: tuple[str, ...] = ()  # e.g. stun:stun.example.org:3478,turn:user:pass@turn.example.org
     media_max_sessions: int = 20
+    # This process's address as clients reach it directly (e.g. https://video-2.hospital.example). With
+    # several processes, a client whose /live socket lands on a process that does not hold its session
+    # is told this URL and reconnects there. Unset: such a client is refused until the session ends.
+    public_url: str | None = None
     media_max_participants: int = 120
     media_max_participants_per_session: int = 13  # a psychologist and 12 patients
     media_bind_addresses: tuple[str, ...] = ()  # host addresses ICE binds to; empty: every interface but loopback

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,10 +61,20 @@ def media_config(config: Config) -> MediaConfig:
     )
 
 
+def public_url(config: Config) -> str | None:
+    url = config.public_url
+    if url is None:
+        return None
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+        raise ConfigError(f"ONCOMMUN_PUBLIC_URL={url} is not an http(s) base URL such as https://video-2.example")
+    return url.rstrip("/")
+
+
 def build_live_video(config: Config, pool: asyncpg.Pool, sio: Any, room_access: RoomAccess | None) -> LiveVideo:
     """``room_access`` is the chat's check of a room (care step, bans), asked again at every join."""
     worker = MediaWorker(media_config(config))
-    sessions = LiveSessions(LiveStore(pool), room_access)
+    sessions = LiveSessions(LiveStore(pool), room_access, public_url=public_url(config))
     signaling = LiveSignaling(worker, sessions, sio, ice_servers_for_clients(config.ice_servers))
     return LiveVideo(worker, sessions, signaling, LiveHandlers(signaling))
 

@@ -104,3 +104,25 @@ async def test_logging_out_on_one_process_closes_the_sessions_sockets_on_another
         await asyncio.sleep(0.05)
     assert not client.connected
     assert reasons == ["session_revoked"]
+
+
+@pytest.mark.parametrize("configured", [(), ("https://app.hospital.example",)])
+async def test_sockets_from_the_apps_own_origin_and_the_configured_ones_are_accepted_and_others_refused(
+    server_factory: ServerFactory, http: aiohttp.ClientSession, configured: tuple[str, ...]
+) -> None:
+    """ONCOMMUN_CORS_ORIGINS adds origins: the app's own origin stays allowed (it was refused once a list
+    was set, which broke a process that also serves other processes' web apps)."""
+    server = await server_factory(cors_origins=configured)
+    url = f"{server.url}/socket.io/?EIO=4&transport=websocket"
+
+    async def handshake(origin: str) -> int:
+        try:
+            async with http.ws_connect(url, headers={"Origin": origin}) as ws:
+                await ws.close()
+                return 101
+        except aiohttp.WSServerHandshakeError as refused:
+            return refused.status
+
+    assert await handshake(server.url) == 101
+    assert await handshake("https://evil.example") == 400
+    assert await handshake("https://app.hospital.example") == (101 if configured else 400)

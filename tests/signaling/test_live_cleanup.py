@@ -7,12 +7,15 @@ import asyncio
 from typing import Any
 
 import aiohttp
+import pytest
 
 from care.people import UserId
 from loadtests.live_client import LiveClient, RemotePeer
 from media import RouterId, TransportId
 from rooms.live_model import LiveSessionId
-from tests.conftest import RunningServer, ServerFactory, UserFactory
+from server.config import Config, ConfigError
+from server.sio.live import public_url
+from tests.conftest import RunningServer, ServerFactory, UserFactory, free_port
 from tests.signaling.group import FAST_ICE, ICE_TIMEOUT, ClientFactory, Group, eventually, make_group
 from tests.signaling.test_live_video import hears_and_sees, poll, start_call
 
@@ -268,3 +271,38 @@ async def test_a_session_open_on_one_server_is_refused_on_another_until_it_ends(
     await host.call("end", {"session": group.session_id})
     assert (await host_elsewhere.call("open", {"session": group.session_id}))["error"]["code"] == \
         "live_session_ended"
+
+
+async def test_a_client_on_the_wrong_process_is_told_where_the_session_runs_and_gets_in_there(
+    server_factory: ServerFactory, http: aiohttp.ClientSession, make_user: UserFactory, live_client: ClientFactory,
+    live_server: RunningServer,
+) -> None:
+    """With ONCOMMUN_PUBLIC_URL the refusal says where to go; the patient goes there and is seen and heard."""
+    port = free_port()
+    holder = await server_factory(**FAST_ICE, port=port, public_url=f"http://127.0.0.1:{port}/")
+    group = await make_group(holder, http, make_user)
+    host = await live_client(group.psychologist, server=holder)
+    await host.call("open", {"session": group.session_id})
+    await host.join(group.session_id)
+
+    refused = await (await live_client(group.patients[0], server=live_server)).join(group.session_id)
+    assert refused["error"]["code"] == "live_session_elsewhere"
+    assert refused["error"]["details"] == {"url": holder.url}
+
+    ana = await live_client(group.patients[0], server=holder)
+    assert (await ana.join(group.session_id))["status"] == "waiting"
+    await host.call("admit", {"session": group.session_id, "all": True})
+    assert await poll(lambda: hears_and_sees(ana, [group.psychologist.id]), within=15)
+    assert await poll(lambda: hears_and_sees(host, [group.patients[0].id]), within=15)
+
+    await host.call("end", {"session": group.session_id})
+    elsewhere_host = await live_client(group.psychologist, server=live_server)
+    assert (await elsewhere_host.call("open", {"session": group.session_id}))["error"]["code"] == \
+        "live_session_ended"
+
+
+async def test_a_public_url_that_is_not_an_http_base_url_stops_the_server_at_start() -> None:
+    for url in ("video-2.example", "ftp://video-2.example", "https://video-2.example/?x=1"):
+        with pytest.raises(ConfigError, match="ONCOMMUN_PUBLIC_URL"):
+            public_url(Config(public_url=url))
+    assert public_url(Config(public_url="https://video-2.example/")) == "https://video-2.example"

@@ -114,8 +114,12 @@ async def signed_in(browser: Browser, web_server: RunningServer) -> AsyncIterato
     """Open a browser context for a user and sign in through the login form, as a person would."""
     contexts: list[BrowserContext] = []
 
-    async def factory(user: TestUser, *, viewport: ViewportSize | None = None) -> Person:
-        context = await browser.new_context(viewport=viewport or DESKTOP, base_url=web_server.url)
+    async def factory(
+        user: TestUser, *, viewport: ViewportSize | None = None, server: RunningServer | None = None
+    ) -> Person:
+        """``server``: sign in on another process of the deployment (default: ``web_server``)."""
+        base_url = (server or web_server).url
+        context = await browser.new_context(viewport=viewport or DESKTOP, base_url=base_url)
         contexts.append(context)
         page = await context.new_page()
         errors: list[str] = []

@@ -47,6 +47,8 @@ export class OncommunClient extends Emitter {
     this.socket = null;
     /** @type {OncommunSocket | null} */
     this._liveSocket = null;
+    /** @type {Map<string, OncommunSocket>} `/live` sockets on other processes, by their URL */
+    this._liveSocketsElsewhere = new Map();
     /** @type {Chat | null} */
     this._chat = null;
     /** @type {Moderation | null} */
@@ -83,11 +85,11 @@ export class OncommunClient extends Emitter {
     return this.me;
   }
 
-  /** @param {string} namespace */
-  _openSocket(namespace) {
+  /** @param {string} namespace @param {string} [baseUrl] another process of this deployment */
+  _openSocket(namespace, baseUrl = this.baseUrl) {
     if (!this.http.token) throw new Error('sign in first');
     const socket = new OncommunSocket({
-      baseUrl: this.baseUrl,
+      baseUrl,
       namespace,
       token: this.http.token,
       ioFactory: this._ioFactory,
@@ -129,11 +131,30 @@ export class OncommunClient extends Emitter {
   }
 
   /**
-   * A live video session (not joined yet: call `join()`).
+   * A `/live` socket on the server process at `url` (where a session runs, as the server said), opened
+   * on first use with the same sign-in.
+   * @param {string} url
+   */
+  async liveSocketAt(url) {
+    let socket = this._liveSocketsElsewhere.get(url);
+    if (!socket) {
+      socket = this._openSocket(LiveEvent.NAMESPACE, url);
+      this._liveSocketsElsewhere.set(url, socket);
+      await socket.connect();
+    }
+    return socket;
+  }
+
+  /**
+   * A live video session (not joined yet: call `join()`). It follows the session to the server process
+   * that runs it when that is not the one this client reached.
    * @param {number} sessionId
    */
   async live(sessionId) {
-    return new LiveSession(await this.liveSocket(), sessionId, { myId: this.me?.id });
+    return new LiveSession(await this.liveSocket(), sessionId, {
+      myId: this.me?.id,
+      socketAt: (url) => this.liveSocketAt(url),
+    });
   }
 
   /**
@@ -184,6 +205,8 @@ export class OncommunClient extends Emitter {
     this._moderation?.dispose();
     this.socket?.close();
     this._liveSocket?.close();
+    for (const socket of this._liveSocketsElsewhere.values()) socket.close();
+    this._liveSocketsElsewhere.clear();
     this._chat = null;
     this._moderation = null;
     this.socket = null;

@@ -60,6 +60,9 @@ import { sdpForSfu } from './sdp.js';
  * @typedef {object} LiveOptions
  * @property {number} [myId]
  * @property {(constraints: MediaStreamConstraints) => Promise<MediaStream>} [getUserMedia]
+ * @property {(url: string) => Promise<import('./socket.js').OncommunSocket>} [socketAt]
+ *   a `/live` socket on another process of the deployment: when the session runs there
+ *   (`live_session_elsewhere` with `details.url`), `open` and `join` move to it and try again, once
  */
 
 /**
@@ -84,6 +87,7 @@ export class LiveSession extends Emitter {
     this.sessionId = sessionId;
     this.myId = options.myId ?? null;
     this._getUserMedia = options.getUserMedia ?? ((c) => navigator.mediaDevices.getUserMedia(c));
+    this._socketAt = options.socketAt ?? null;
     /** @type {RTCIceServer[]} */
     this.iceServers = [];
     /** @type {LiveState} */
@@ -157,7 +161,7 @@ export class LiveSession extends Emitter {
    */
   async join() {
     /** @type {{session: LiveSessionInfo, status: 'waiting'|'admitted', you: Participant, ice_servers: RTCIceServer[], participants: Participant[]}} */
-    const ack = await this.socket.request(LiveEvent.JOIN, { session: this.sessionId });
+    const ack = await this._requestWhereItRuns(LiveEvent.JOIN, { session: this.sessionId });
     this.session = ack.session;
     this.locked = ack.session.locked;
     this.iceServers = ack.ice_servers ?? [];
@@ -174,9 +178,35 @@ export class LiveSession extends Emitter {
   /** A psychologist opens a scheduled session (then joins it). */
   async open() {
     /** @type {{session: LiveSessionInfo}} */
-    const ack = await this.socket.request(LiveEvent.OPEN, { session: this.sessionId });
+    const ack = await this._requestWhereItRuns(LiveEvent.OPEN, { session: this.sessionId });
     this.session = ack.session;
     return ack.session;
+  }
+
+  /**
+   * A request that follows the session to the server process running it: on `live_session_elsewhere`
+   * with a `details.url`, move to a socket there and ask again (once: a second refusal is final).
+   * @param {string} event @param {object} data
+   * @returns {Promise<any>}
+   */
+  async _requestWhereItRuns(event, data) {
+    try {
+      return await this.socket.request(event, data);
+    } catch (err) {
+      const url = err instanceof OncommunError && err.code === 'live_session_elsewhere'
+        ? /** @type {{url?: unknown}} */ (err.details ?? {}).url : undefined;
+      if (typeof url !== 'string' || !this._socketAt) throw err;
+      this._moveTo(await this._socketAt(url));
+      return this.socket.request(event, data);
+    }
+  }
+
+  /** @param {import('./socket.js').OncommunSocket} socket */
+  _moveTo(socket) {
+    if (socket === this.socket) return;
+    for (const off of this._off.splice(0)) off();
+    this.socket = socket;
+    this._listen();
   }
 
   async _rejoin() {
