@@ -20,7 +20,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import platform
 import secrets
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ from typing import Any
 import aiohttp
 import psutil  # type: ignore[import-untyped]
 
+from loadtests import machine
 from loadtests.chat.generator import Group, Plan, generator_main
 from loadtests.chat.setup import bare_groups, create_database, drop_database, seed_groups
 
@@ -231,20 +231,8 @@ async def run_target(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _machine() -> str:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.node()} | {model} | {os.cpu_count()} cores | {psutil.virtual_memory().total / 2**30:.1f} GiB"
-
-
 def _report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    print(f"machine: {_machine()}")
+    print(f"machine: {machine.describe()}")
     print(
         f"load: {args.groups} groups x {args.members} members, {args.rate} sends/s for {args.duration}s, "
         f"{args.generators} generator processes, moderation={args.moderation}, redis={bool(args.redis_url)}, "

@@ -22,6 +22,7 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 
+from loadtests import machine
 from loadtests.video.generator import TS_SPACE
 
 CLIP_VIDEO_PPS = 1.95 * 30  # packets per second of the clip (make_clip prints packets/frame)
@@ -204,6 +205,7 @@ def report(run: Run) -> None:
 
 
 async def main_async(args: argparse.Namespace) -> None:
+    print(f"machine: {machine.describe()}")
     plan: list[Run] = []
     if args.only in (None, "sfu"):
         plan.append(Run("sfu", args.participants, args.seconds))

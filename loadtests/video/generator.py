@@ -202,6 +202,8 @@ async def run(port: int, indices: list[int], loss_publisher: int | None, loss_ra
     for person in people.values():
         for task in person.tasks:
             task.cancel()
+    # Close the peer connections before the loop ends, or asyncio reports their tasks as destroyed.
+    await asyncio.gather(*(person.pc.close() for person in people.values()), return_exceptions=True)
     writer.close()
 
 
