@@ -17,7 +17,7 @@ from care.people import Person, Role
 from moderation.live import queue_item_json
 from moderation.permissions import ModAction, Situation, require
 from moderation.service import REPORT_REASONS, RESOLUTIONS, ModerationService, bad_field, not_found
-from rooms.model import EXPLICIT_KINDS, MemberRole, Visibility
+from rooms.model import EXPLICIT_KINDS, MemberRole
 
 PAGE_MAX = 100
 AUDIT_COLUMNS = ("id", "at", "site_id", "kind", "actor_id", "target_user_id", "room_id", "message_id", "decision",
@@ -37,7 +37,7 @@ class ModerationDesk:
             raise bad_field("note")
         message, room = await self.tools.message_and_room(message_id)
         await self.tools.authorize(reporter, ModAction.REPORT, room)
-        if message.visibility is Visibility.HELD and message.author_id != reporter.id and not reporter.is_staff:
+        if message.visibility.private and message.author_id != reporter.id and not reporter.is_staff:
             raise not_found()
         row = await self.store.enqueue(
             site_id=room.site_id, room_id=room.id, message_id=message_id, author_id=message.author_id,

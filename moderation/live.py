@@ -21,7 +21,7 @@ from moderation.restrictions import Restrictions
 from moderation.store import ModerationStore, Row
 from rooms.filters import FilterRequest, MessageId, RoomRef, Verdict
 from rooms.membership import chat_room, moderators_room
-from rooms.model import Message, Room, Visibility
+from rooms.model import Message, Room
 
 RoomName = Callable[[int], str]
 
@@ -52,9 +52,10 @@ class Emitter:
         self.staff_room = staff_room
 
     async def message_changed(self, message: Message) -> None:
-        """The same event and rules as rooms: held changes reach only the author and the moderators."""
+        """The same event and rules as rooms: private changes (held, rejected) reach only the author and
+        the moderators."""
         payload = message.public()
-        if message.visibility is Visibility.HELD:
+        if message.visibility.private:
             await self.sio.emit("message_changed", payload, room=moderators_room(message.room_id))
             await self.sio.emit("message_changed", payload, room=self.user_room(message.author_id))
         else:

@@ -149,9 +149,12 @@ class ModerationService:
             await self.emit.queue("mod_queue_resolved", room.site_id, room.id, queue_item_json(row))
 
     async def hide(self, actor: Person, message_id: int, reason: str = "") -> dict[str, Any]:
+        """A published message becomes a tombstone for the room (a moderator may show it again)."""
         return await self._remove_message(actor, message_id, ModAction.HIDE, reason, Visibility.VISIBLE)
 
     async def reject(self, actor: Person, message_id: int, reason: str = "") -> dict[str, Any]:
+        """A held message is refused: it stays private (Visibility.REJECTED), so the room never learns
+        that its author wrote something a moderator declined."""
         return await self._remove_message(actor, message_id, ModAction.REJECT, reason, Visibility.HELD)
 
     async def _remove_message(
@@ -161,8 +164,11 @@ class ModerationService:
         await self.authorize(actor, action, room, target=message.author_id)
         if message.visibility is not expected:
             raise DomainError(ErrorCode.CONFLICT, N_("This message cannot be changed that way now."))
-        changed = await self._set_visibility(message_id, Visibility.HIDDEN)
-        await self.store.set_hidden_by(message_id, actor.id, actor.is_staff)
+        if action is ModAction.REJECT:
+            changed = await self._set_visibility(message_id, Visibility.REJECTED)
+        else:
+            changed = await self._set_visibility(message_id, Visibility.HIDDEN)
+            await self.store.set_hidden_by(message_id, actor.id, actor.is_staff)
         await self._close_items(actor, room, message_id, "rejected" if action is ModAction.REJECT else "hidden")
         await self.record(actor, action, room, target=message.author_id, message_id=message_id, reason=reason[:100])
         return {"id": message_id, "change_seq": changed.change_seq, "visibility": changed.visibility.value}
@@ -256,6 +262,12 @@ class ModerationService:
         await self.emit.to_room("slow_mode", room_id, {"room": room_id, "seconds": seconds})
         await self.record(actor, ModAction.SLOW_MODE, room, seconds=seconds)
         return {"room": room_id, "seconds": seconds}
+
+    async def room_state(self, room_id: int) -> dict[str, Any]:
+        """What a member joining the room must know at once: its pins and its slow mode (both also
+        change live, through the ``pins`` and ``slow_mode`` events)."""
+        return {"pins": await self.store.pins(room_id),
+                "slow_mode_seconds": self.restrictions.slow_mode_seconds(room_id)}
 
     async def slow_mode_seconds(self, room_id: int) -> int:
         """The slow-mode hook's source: from memory (`Restrictions`), no query per message."""

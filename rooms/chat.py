@@ -229,9 +229,10 @@ class Chat:
 
     # --- helpers ---
     async def _broadcast(self, event: str, message: Message) -> None:
-        """Visible messages to the room; held ones only to their author and the room's moderators."""
+        """Published messages to the room; private ones (held, rejected) only to their author and the
+        room's moderators."""
         payload = message.public()
-        if message.visibility is Visibility.HELD:
+        if message.visibility.private:
             await self.sio.emit(event, payload, room=moderators_room(message.room_id))
             await self.sio.emit(event, payload, room=self.user_room(message.author_id))
         else:
@@ -297,10 +298,10 @@ class Chat:
         message, joined = await self._message_of_joined_room(sock, message_id)
         if message.author_id != sock.person.id:
             raise room_error(RoomError.NOT_YOUR_MESSAGE, N_("You can only change your own messages."))
-        if message.visibility in (Visibility.DELETED, Visibility.HIDDEN):
+        if message.visibility in (Visibility.DELETED, Visibility.HIDDEN, Visibility.REJECTED):
             raise room_error(RoomError.MESSAGE_DELETED, N_("This message was deleted."))
         return message, joined
 
     @staticmethod
     def _may_see(sock: ChatSocket, joined: Joined, message: Message) -> bool:
-        return message.visibility is not Visibility.HELD or joined.moderates or message.author_id == sock.person.id
+        return not message.visibility.private or joined.moderates or message.author_id == sock.person.id

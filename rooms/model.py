@@ -28,8 +28,14 @@ class MemberRole(StrEnum):
 class Visibility(StrEnum):
     VISIBLE = "visible"
     HELD = "held"  # seen only by its author and the room's moderators until approved
+    REJECTED = "rejected"  # a held message a moderator refused: never published, still only theirs
     HIDDEN = "hidden"  # removed by a moderator; a tombstone for everyone else
     DELETED = "deleted"  # removed by its author; a tombstone
+
+    @property
+    def private(self) -> bool:
+        """Seen only by its author and the room's moderators: the room never learns it exists."""
+        return self is Visibility.HELD or self is Visibility.REJECTED
 
 
 class RoomError(StrEnum):

@@ -22,8 +22,9 @@ _MESSAGE_COLUMNS = """m.id, m.room_id, m.seq, m.change_seq, m.author_id, u.displ
     coalesce((SELECT jsonb_object_agg(x.emoji, x.users) FROM (
         SELECT emoji, jsonb_agg(user_id ORDER BY created_at) AS users FROM room_reactions
         WHERE message_id = m.id GROUP BY emoji) x), '{}'::jsonb) AS reactions"""
-# Held messages reach only their author and the room's moderators; $3 = viewer, $4 = viewer moderates.
-_VISIBLE_TO_VIEWER = "(m.visibility <> 'held' OR m.author_id = $3 OR $4)"
+# Held and rejected messages (Visibility.private) reach only their author and the room's moderators;
+# $3 = viewer, $4 = viewer moderates.
+_VISIBLE_TO_VIEWER = "(m.visibility NOT IN ('held', 'rejected') OR m.author_id = $3 OR $4)"
 
 
 def room_from_row(row: Row) -> Room:

@@ -6,6 +6,7 @@ stable code (docs/protocol.md) and the connection stays up.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from care.errors import N_
@@ -69,17 +70,26 @@ def _cursors(data: dict[str, Any], limit: int) -> dict[RoomId, int]:
     return cursors
 
 
-def register_chat_events(rooms: RoomsService, live: LiveConnections) -> None:
+RoomState = Callable[[int], Awaitable[dict[str, Any]]]
+"""Extra state a joining member gets in the join answer (moderation's pins and slow mode)."""
+
+
+async def _no_room_state(_room_id: int) -> dict[str, Any]:
+    return {"pins": [], "slow_mode_seconds": 0}
+
+
+def register_chat_events(rooms: RoomsService, live: LiveConnections, room_state: RoomState | None = None) -> None:
     sio = rooms.membership.sio
     membership = rooms.membership
     chat = rooms.chat
+    state = room_state or _no_room_state
 
     def sock(connection: Connection) -> ChatSocket:
         return membership.socket(connection.sid, connection.person, live.translate(connection))
 
     async def join(connection: Connection, data: Any) -> Ack:
         entry = await membership.join(sock(connection), _room(_payload(data)))
-        return {"room": entry.room.public(), "role": entry.role.value}
+        return {"room": entry.room.public(), "role": entry.role.value, **await state(entry.room.id)}
 
     async def leave(connection: Connection, data: Any) -> Ack:
         return {"ok": True, "left": await membership.leave(sock(connection), _room(_payload(data)))}

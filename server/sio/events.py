@@ -28,6 +28,7 @@ def register_socket_events(services: Services) -> None:
     sio.on("connect", connect)
     sio.on("disconnect", disconnect)
     sio.on("ping_session", live.guarded("ping_session", ping_session))
-    register_chat_events(services.rooms, live)
+    moderation = services.moderation
+    register_chat_events(services.rooms, live, moderation.tools.room_state if moderation else None)
     register_live_events(services)
     register_moderation_events(services)

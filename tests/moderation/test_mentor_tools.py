@@ -164,6 +164,51 @@ async def test_a_held_message_is_approved_by_a_mentor_and_reaches_the_room(
     await other.wait_until(lambda: texts_by_id(other, room.id).get(held["id"]) == "call me on 612 345 678")
 
 
+async def test_a_rejected_held_message_stays_private_the_room_never_learns_it_existed(
+    make_room: RoomFactory, patient_at: PatientFactory, chat_client: ClientFactory, psychologist: TestUser
+) -> None:
+    """Rejecting used to turn the message into a tombstone every member saw under its author's name."""
+    room, staff, mentor, member, _, _ = await community(make_room, patient_at, chat_client, psychologist)
+    other = await chat_client(await patient_at(3))
+    await other.join(room.id)
+    held = await member.send(room.id, "call me on 612 345 678")
+    await mentor.wait_until(lambda: held["id"] in mentor.rooms[room.id].messages)
+    assert (await mentor.call("mod_reject", {"message": held["id"]}))["visibility"] == "rejected"
+
+    # The author and the moderators see it as rejected (the author keeps her own words) ...
+    for viewer in (member, mentor, staff):
+        await viewer.wait_until(lambda v=viewer: v.rooms[room.id].messages[held["id"]]["visibility"] == "rejected")
+    assert member.rooms[room.id].messages[held["id"]]["text"] == "call me on 612 345 678"
+    # ... while the other member got nothing, live or from history, and a later message flows as usual.
+    after = await member.send(room.id, "Good morning, everyone")
+    await other.wait_until(lambda: after["id"] in other.rooms[room.id].messages)
+    assert held["id"] not in other.rooms[room.id].messages
+    page = await other.call("history", {"room": room.id, "after": 0, "limit": 100})
+    assert [m["id"] for m in page["messages"]] == [after["id"]]
+    # Nobody can report, edit or approve it into the room afterwards.
+    assert error_code(await mentor.call("mod_approve", {"message": held["id"]})) == "conflict"
+    assert error_code(await member.call("edit", {"message": held["id"], "text": "x"})) == "message_deleted"
+
+
+async def test_a_member_who_opens_the_room_later_gets_its_pins_and_slow_mode_in_the_join_answer(
+    make_room: RoomFactory, patient_at: PatientFactory, chat_client: ClientFactory, psychologist: TestUser
+) -> None:
+    """Pins and slow mode used to reach only the members already in the room when they changed."""
+    room, staff, mentor, member, _, _ = await community(make_room, patient_at, chat_client, psychologist)
+    first = await member.send(room.id, "The group meets on Thursdays at six")
+    await mentor.wait_until(lambda: first["id"] in mentor.rooms[room.id].messages)
+    assert (await mentor.call("mod_pin", {"message": first["id"]}))["pins"] == [first["id"]]
+    assert (await mentor.call("mod_slow_mode", {"room": room.id, "seconds": 30}))["seconds"] == 30
+
+    later = await chat_client(await patient_at(3))
+    ack = await later.join(room.id)
+    assert (ack["pins"], ack["slow_mode_seconds"]) == ([first["id"]], 30)
+    assert (await staff.call("mod_pin", {"message": first["id"], "on": False}))["pins"] == []
+    assert (await staff.call("mod_slow_mode", {"room": room.id, "seconds": 0}))["seconds"] == 0
+    again = await (await chat_client(await patient_at(3))).join(room.id)
+    assert (again["pins"], again["slow_mode_seconds"]) == ([], 0)
+
+
 async def test_slow_mode_lets_one_message_through_per_interval(
     make_room: RoomFactory, patient_at: PatientFactory, chat_client: ClientFactory, psychologist: TestUser
 ) -> None:
