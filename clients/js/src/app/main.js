@@ -78,6 +78,7 @@ function watchChat() {
 }
 
 async function start() {
+  skipToContent();
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) {
     try {
@@ -157,6 +158,17 @@ async function render() {
     }
   }
   app.go('/');
+}
+
+/**
+ * "Skip to content" moves keyboard focus to the main content and stays on the page: the app routes on the
+ * URL hash, so following its `#main` would leave the page (and rebuild the sign-in form, losing what was typed).
+ */
+function skipToContent() {
+  document.querySelector('a.skip')?.addEventListener('click', (event) => {
+    event.preventDefault();
+    document.getElementById('main')?.focus();
+  });
 }
 
 /** Move focus to the new page's heading, so keyboard and screen-reader users know where they are. */

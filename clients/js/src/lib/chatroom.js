@@ -25,7 +25,7 @@ import { ChatEvent } from './protocol.js';
  * @property {string} client_id
  * @property {string | null} text       null for a tombstone (deleted or hidden)
  * @property {number | null} reply_to
- * @property {'visible'|'held'|'hidden'|'deleted'} visibility
+ * @property {'visible'|'held'|'rejected'|'hidden'|'deleted'} visibility  held and rejected: only its author and the moderators see it
  * @property {string} ts
  * @property {string | null} edited_at
  * @property {Record<string, number[]>} reactions
@@ -177,10 +177,13 @@ export class ChatRoom extends Emitter {
    * committed meanwhile arrives live and is deduplicated by seq.
    */
   async join() {
-    /** @type {{room: Room, role: string}} */
+    /** @type {{room: Room, role: string, pins?: number[], slow_mode_seconds?: number}} */
     const ack = await this.socket.request(ChatEvent.JOIN, { room: this.id });
     this.joined = true;
     this.room = { ...this.room, ...ack.room, role: ack.role };
+    // Both change live afterwards (`pins`, `slow_mode`); the join answer says where they stand now.
+    if (ack.pins) this.pins = ack.pins;
+    if (ack.slow_mode_seconds !== undefined) this.slowModeSeconds = ack.slow_mode_seconds;
     this.readSeq = Math.max(this.readSeq, this.serverReadSeq);
     const first = this.messages.size === 0;
     if (first) {

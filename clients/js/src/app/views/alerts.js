@@ -29,7 +29,7 @@ export async function alertsView(app, main) {
         return h(
           'li.card.alert',
           { 'data-alert': alert.id, 'data-kind': alert.kind, 'data-severity': alert.severity },
-          h('h2', null, t(`alert.kind.${alert.kind}`), ' — ', names.get(alert.patient_id) ?? t('alerts.patient', { id: alert.patient_id })),
+          h('h2', null, kindLabel(alert.kind), ' — ', names.get(alert.patient_id) ?? t('alerts.patient', { id: alert.patient_id })),
           h('p', null, h('span.tag.tag-alert', null, t(`alert.severity.${alert.severity}`)), ' ', h('time', { datetime: alert.created_at }, formatTime(alert.created_at, language())), alert.details?.instrument ? ` · ${t(`instrument.${alert.details.instrument}`)}` : ''),
           h(
             'form.ack',
@@ -64,4 +64,15 @@ export async function alertsView(app, main) {
   mount(main, h('h1', null, t('alerts.title')), list);
   draw();
   return off;
+}
+
+/**
+ * The title of an alert of this kind; a generic one for a kind this version of the app has no words for
+ * (another part of Oncommun may raise new kinds), never the raw catalogue key.
+ * @param {string} kind
+ */
+function kindLabel(kind) {
+  const key = `alert.kind.${kind}`;
+  const label = t(key);
+  return label === key ? t('alert.kind.other') : label;
 }

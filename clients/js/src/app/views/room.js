@@ -31,7 +31,10 @@ export async function chatPanel(app, roomId, options = {}) {
   const { client } = app;
   const room = await client.chat.open(roomId);
   const me = client.me?.id;
-  const canModerate = room.room.role === 'moderator' || room.room.role === 'owner' || client.hasRole('psychologist') || (client.hasRole('mentor') && room.room.kind === 'community');
+  // Staff (psychologists and admins) have every tool in their site's rooms, and only staff undo what a
+  // moderator did: a mentor can neither unpin nor show again a hidden message (moderation/permissions.py).
+  const staff = client.hasRole('psychologist') || client.hasRole('admin');
+  const canModerate = room.room.role === 'moderator' || room.room.role === 'owner' || staff || (client.hasRole('mentor') && room.room.kind === 'community');
 
   const list = h('ol.message-list');
   const log = h('div.messages', { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': t('chat.messages'), tabindex: '0', 'data-testid': 'messages' }, list);
@@ -96,6 +99,8 @@ export async function chatPanel(app, roomId, options = {}) {
         ? h('p.tombstone', null, t(m.visibility === 'hidden' ? 'chat.hidden' : 'chat.deleted'))
         : h('p.text', null, m.text),
       m.visibility === 'held' ? h('p.held', null, t('chat.held')) : null,
+      // Rejected: never published; only its author and the moderators receive it at all.
+      m.visibility === 'rejected' ? h('p.held', null, t('chat.rejected')) : null,
       !gone && Object.keys(m.reactions ?? {}).length
         ? h('p.reactions', null, Object.entries(m.reactions).map(([emoji, users]) => h('span.reaction', { 'aria-label': `${emoji} ${users.length}` }, `${emoji} ${users.length}`)))
         : null,
@@ -103,17 +108,18 @@ export async function chatPanel(app, roomId, options = {}) {
         'div.actions',
         null,
         !gone && m.visibility === 'visible' ? h('button.link', { type: 'button', onclick: () => setReply(m) }, t('chat.reply')) : null,
-        !gone && mine ? h('button.link', { type: 'button', onclick: () => void room.remove(m.id).catch((e) => app.toast(e.message, 'error')) }, t('chat.delete')) : null,
-        !gone && canModerate && !mine
+        !gone && mine && m.visibility !== 'rejected' ? h('button.link', { type: 'button', onclick: () => void room.remove(m.id).catch((e) => app.toast(e.message, 'error')) }, t('chat.delete')) : null,
+        // Hide applies to visible messages only (a held one is approved or rejected in the moderation queue).
+        canModerate && !mine && m.visibility === 'visible'
           ? h('button.link', { type: 'button', 'data-action': 'hide', onclick: () => void client.moderation.hide(m.id).then(() => announce(t('moderation.hidden'))).catch((e) => app.toast(e.message, 'error')) }, t('moderation.hide'))
           : null,
-        !gone && canModerate && m.visibility === 'visible'
+        canModerate && m.visibility === 'visible' && (staff || !room.pins.includes(m.id))
           ? h('button.link', { type: 'button', 'aria-pressed': String(room.pins.includes(m.id)), onclick: () => void client.moderation.pin(m.id, !room.pins.includes(m.id)).catch((e) => app.toast(e.message, 'error')) }, t(room.pins.includes(m.id) ? 'moderation.unpin' : 'moderation.pin'))
           : null,
         !gone && canModerate && !mine
           ? h('button.link', { type: 'button', onclick: () => void client.moderation.mute(room.id, m.author.id, 30).then(() => app.toast(t('moderation.muted', { name: m.author.name }))).catch((e) => app.toast(e.message, 'error')) }, t('moderation.mute_30'))
           : null,
-        m.visibility === 'hidden' && canModerate
+        m.visibility === 'hidden' && staff
           ? h('button.link', { type: 'button', onclick: () => void client.moderation.unhide(m.id).catch((e) => app.toast(e.message, 'error')) }, t('moderation.unhide'))
           : null,
         !gone && !mine && !canModerate
