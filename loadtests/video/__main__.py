@@ -56,7 +56,7 @@ async def _server_stats(port: int, reset: bool = False) -> dict[str, Any]:
     return reply
 
 
-async def run_once(run: Run, generators: int, warmup: float, generator_cpus: list[int] | None = None) -> Run:
+async def run_once(run: Run, generators: int, warmup: float) -> Run:
     server_args = ["-m", "loadtests.video.server", "--mode", run.mode]
     if run.loss and run.loss_leg == "subscriber":
         server_args += ["--loss-transport", "p1", "--loss-rate", str(run.loss)]
@@ -74,8 +74,6 @@ async def run_once(run: Run, generators: int, warmup: float, generator_cpus: lis
                 args += ["--loss-publisher", "0", "--loss-rate", str(run.loss)]
             gens.append(await asyncio.create_subprocess_exec(
                 PYTHON, *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 28))
-            if generator_cpus:
-                psutil.Process(gens[-1].pid).cpu_affinity(generator_cpus)
         for gen in gens:
             assert gen.stdout is not None
             assert await _line(gen.stdout, 120) == "ready"
@@ -222,7 +220,7 @@ async def main_async(args: argparse.Namespace) -> None:
     done = []
     for run in plan:
         try:
-            done.append(await run_once(run, args.generators, args.warmup, args.generator_cpus))
+            done.append(await run_once(run, args.generators, args.warmup))
         except TimeoutError:
             print(f"\n== {run.mode} N={run.participants}: did not get going (participants not connected, "
                   f"or no results) within the time limits: the server cannot carry this load ==")
@@ -273,8 +271,6 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--loss", type=float, default=0.0, help="also run with this packet loss on one leg")
     parser.add_argument("--only", choices=("sfu", "relay", "loss"), default=None)
-    parser.add_argument("--generator-cpus", type=lambda v: [int(c) for c in v.split(",")], default=None,
-                        help="pin the load generators to these CPUs (e.g. 1), the same for every run")
     asyncio.run(main_async(parser.parse_args()))
 
 
