@@ -23,10 +23,9 @@ from aioice.ice import StunProtocol
 from aiortc.clock import current_ms
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcdtlstransport import State as _DtlsState
-from aiortc.rtp import RtpPacket
 
 from media.aiortc_internals.background import spawn
-from media.aiortc_internals.malformed import _MALFORMED, _count_malformed
+from media.aiortc_internals.malformed import parse_rtp
 from media.aiortc_internals.srtp import SrtpCall
 
 _original_datagram_received = StunProtocol.datagram_received
@@ -67,10 +66,8 @@ class _InlineReceive:
             return
         dtls._RTCDtlsTransport__rx_bytes += len(data)  # type: ignore[attr-defined,unused-ignore]
         dtls._RTCDtlsTransport__rx_packets += 1  # type: ignore[attr-defined,unused-ignore]
-        try:
-            packet = RtpPacket.parse(plain, dtls._rtp_header_extensions_map)
-        except _MALFORMED as exc:
-            _count_malformed(dtls, "rtp", exc)
+        packet = parse_rtp(dtls, plain)
+        if packet is None:
             return
         receiver = dtls._rtp_router.route_rtp(packet)
         if receiver is None:

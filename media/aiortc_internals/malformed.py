@@ -27,12 +27,19 @@ def _count_malformed(transport: Any, kind: str, exc: Exception) -> None:
         log.warning("media_malformed_packet_dropped", kind=kind, error=type(exc).__name__, count=count)
 
 
+def parse_rtp(dtls: Any, data: bytes) -> RtpPacket | None:
+    """An RTP packet with the transport's extension map, or None (counted) when it cannot be parsed."""
+    try:
+        return RtpPacket.parse(data, dtls._rtp_header_extensions_map)
+    except _MALFORMED as exc:
+        _count_malformed(dtls, "rtp", exc)
+        return None
+
+
 async def _handle_rtp_data_guarded(self: Any, data: bytes, arrival_time_ms: int) -> None:
     """aiortc's ``_handle_rtp_data`` with every parse error caught: one bad packet is dropped."""
-    try:
-        packet = RtpPacket.parse(data, self._rtp_header_extensions_map)
-    except _MALFORMED as exc:
-        _count_malformed(self, "rtp", exc)
+    packet = parse_rtp(self, data)
+    if packet is None:
         return
     receiver = self._rtp_router.route_rtp(packet)
     if receiver is not None:

@@ -17,7 +17,14 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import RunningServer, UserFactory
 from tests.web.conftest import DESKTOP, ROOT, Api, PageFactory, Person, Shots, Site, assert_accessible
-from tests.web.test_controls import history, open_room, patients_at_step, say
+from tests.web.test_controls import (
+    community_with_a_mentor,
+    escalate_a_report,
+    history,
+    open_room,
+    patients_at_step,
+    say,
+)
 
 CATALOGS = ROOT / "clients" / "js" / "locales"
 LANGUAGES = ("en", "ca", "es", "pt", "pl")
@@ -118,27 +125,8 @@ async def test_skip_to_content_in_a_room_stays_in_the_room(
 async def test_an_alert_a_mentor_escalates_has_a_translated_title_and_unknown_kinds_a_generic_one(
     make_user: UserFactory, site: Site, api: Api, signed_in: PageFactory, web_server: RunningServer, shots: Shots
 ) -> None:
-    first, second = await patients_at_step(make_user, api, site, 2)
-    mentor = await make_user("mentor", "patient", site_id=site.id)
-    await api.set_step(site.psychologist, mentor, 3)
-    room = await api.create_room(site.psychologist, "community", 3, [(mentor, "moderator")], name="Titles room")
-    marta = await signed_in(site.psychologist)
-    await marta.page.get_by_role("link", name="Alerts").click()
-    await expect(marta.page.get_by_test_id("alerts")).to_contain_text("No open alerts.")
-    joan, anna, pau = await signed_in(mentor), await signed_in(first), await signed_in(second)
-    for person in (anna, pau):
-        await open_room(person, room)
-    await say(anna, "I stopped eating since the last scan")
-    reported = pau.page.locator(".message", has_text="I stopped eating")
-    await reported.get_by_role("button", name="Report").click()
-    await reported.get_by_label("Why are you reporting it?").select_option("worried_about_someone")
-    await reported.get_by_role("button", name="Send report").click()
-
-    await joan.page.get_by_role("link", name="Moderation").click()
-    item = joan.page.get_by_test_id("queue").locator('[data-kind="reported"]')
-    await expect(item).to_contain_text("I stopped eating")
-    await item.get_by_role("button", name="Escalate to a psychologist").click()
-    await expect(joan.page.get_by_role("status").filter(has_text="Done.")).to_be_visible()
+    e = await escalate_a_report(make_user, site, api, signed_in, "I stopped eating since the last scan", "Titles room")
+    marta, joan, anna, pau, first, second = e.marta, e.joan, e.anna, e.pau, e.first, e.second
 
     # The escalation reaches the psychologist's open page live, with a title in words.
     escalated = marta.page.locator('[data-kind="moderator_escalation"]')
@@ -209,10 +197,7 @@ async def expect_moderator_buttons(person: Person, text: str, expected: list[str
 async def test_a_mentor_is_offered_only_the_buttons_a_mentor_may_use_and_staff_keep_theirs(
     make_user: UserFactory, site: Site, api: Api, signed_in: PageFactory, shots: Shots
 ) -> None:
-    first, second = await patients_at_step(make_user, api, site, 2)
-    mentor = await make_user("mentor", "patient", site_id=site.id)
-    await api.set_step(site.psychologist, mentor, 3)
-    room = await api.create_room(site.psychologist, "community", 3, [(mentor, "moderator")], name="Buttons room")
+    room, first, second, mentor = await community_with_a_mentor(make_user, api, site, "Buttons room")
     joan, anna, pau = await signed_in(mentor), await signed_in(first), await signed_in(second)
     marta = await signed_in(site.psychologist)
     for person in (joan, anna, pau, marta):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from playwright.async_api import expect
+from playwright.async_api import Locator, expect
 
 from tests.conftest import RunningServer, SocketFactory, TestUser, UserFactory
 from tests.web.conftest import Api, PageFactory, Person, Shots, Site, assert_accessible
@@ -270,13 +271,21 @@ async def test_a_mentor_pins_a_message_for_everyone_and_the_psychologist_unpins_
         assert person.errors == [], person.errors
 
 
-async def test_a_psychologist_shows_again_a_message_a_mentor_hid(
-    make_user: UserFactory, site: Site, api: Api, signed_in: PageFactory, shots: Shots
-) -> None:
+async def community_with_a_mentor(
+    make_user: UserFactory, api: Api, site: Site, name: str
+) -> tuple[dict[str, Any], TestUser, TestUser, TestUser]:
+    """A step-3 community room moderated by a mentor, and two patients: (room, first, second, mentor)."""
     first, second = await patients_at_step(make_user, api, site, 2)
     mentor = await make_user("mentor", "patient", site_id=site.id)
     await api.set_step(site.psychologist, mentor, 3)
-    room = await api.create_room(site.psychologist, "community", 3, [(mentor, "moderator")], name="Unhide room")
+    room = await api.create_room(site.psychologist, "community", 3, [(mentor, "moderator")], name=name)
+    return room, first, second, mentor
+
+
+async def test_a_psychologist_shows_again_a_message_a_mentor_hid(
+    make_user: UserFactory, site: Site, api: Api, signed_in: PageFactory, shots: Shots
+) -> None:
+    room, first, second, mentor = await community_with_a_mentor(make_user, api, site, "Unhide room")
     joan, anna, pau = await signed_in(mentor), await signed_in(first), await signed_in(second)
     marta = await signed_in(site.psychologist)
     for person in (joan, anna, pau, marta):
@@ -309,10 +318,7 @@ async def test_a_psychologist_shows_again_a_message_a_mentor_hid(
 async def test_a_mentor_rejects_a_held_message_and_hides_a_reported_one_from_the_queue(
     make_user: UserFactory, site: Site, api: Api, signed_in: PageFactory, shots: Shots
 ) -> None:
-    first, second = await patients_at_step(make_user, api, site, 2)
-    mentor = await make_user("mentor", "patient", site_id=site.id)
-    await api.set_step(site.psychologist, mentor, 3)
-    room = await api.create_room(site.psychologist, "community", 3, [(mentor, "moderator")], name="Queue room")
+    room, first, second, mentor = await community_with_a_mentor(make_user, api, site, "Queue room")
     joan, anna, pau = await signed_in(mentor), await signed_in(first), await signed_in(second)
     for person in (anna, pau):
         await open_room(person, room)
@@ -353,30 +359,52 @@ async def test_a_mentor_rejects_a_held_message_and_hides_a_reported_one_from_the
         assert person.errors == [], person.errors
 
 
-async def test_a_mentor_escalates_a_message_to_the_psychologist_and_opens_its_room_from_the_queue(
-    make_user: UserFactory, site: Site, api: Api, signed_in: PageFactory, shots: Shots
-) -> None:
-    first, second = await patients_at_step(make_user, api, site, 2)
-    mentor = await make_user("mentor", "patient", site_id=site.id)
-    await api.set_step(site.psychologist, mentor, 3)
-    room = await api.create_room(site.psychologist, "community", 3, [(mentor, "moderator")], name="Escalation room")
+@dataclass
+class Escalation:
+    """A community room where a patient's message was reported and a mentor escalated it from the queue,
+    with the psychologist's Alerts page open the whole time."""
+
+    room: dict[str, Any]
+    first: TestUser  # wrote the message
+    second: TestUser  # reported it
+    marta: Person  # the psychologist
+    joan: Person  # the mentor
+    anna: Person
+    pau: Person
+    item: Locator  # the queue item the mentor escalated
+
+
+async def escalate_a_report(
+    make_user: UserFactory, site: Site, api: Api, signed_in: PageFactory, text: str, room_name: str
+) -> Escalation:
+    room, first, second, mentor = await community_with_a_mentor(make_user, api, site, room_name)
     marta = await signed_in(site.psychologist)
     await marta.page.get_by_role("link", name="Alerts").click()
     await expect(marta.page.get_by_test_id("alerts")).to_contain_text("No open alerts.")
     joan, anna, pau = await signed_in(mentor), await signed_in(first), await signed_in(second)
     for person in (anna, pau):
         await open_room(person, room)
-    await say(anna, "Nobody in my family talks to me since the diagnosis")
-    reported = pau.page.locator(".message", has_text="Nobody in my family")
+    await say(anna, text)
+    reported = pau.page.locator(".message", has_text=text)
     await reported.get_by_role("button", name="Report").click()
     await reported.get_by_label("Why are you reporting it?").select_option("worried_about_someone")
     await reported.get_by_role("button", name="Send report").click()
 
     await joan.page.get_by_role("link", name="Moderation").click()
     item = joan.page.get_by_test_id("queue").locator('[data-kind="reported"]')
+    await expect(item).to_contain_text(text)
     await expect(item).to_contain_text("worried about someone")
     await item.get_by_role("button", name="Escalate to a psychologist").click()
     await expect(joan.page.get_by_role("status").filter(has_text="Done.")).to_be_visible()
+    return Escalation(room, first, second, marta, joan, anna, pau, item)
+
+
+async def test_a_mentor_escalates_a_message_to_the_psychologist_and_opens_its_room_from_the_queue(
+    make_user: UserFactory, site: Site, api: Api, signed_in: PageFactory, shots: Shots
+) -> None:
+    text = "Nobody in my family talks to me since the diagnosis"
+    e = await escalate_a_report(make_user, site, api, signed_in, text, "Escalation room")
+    marta, joan, anna, pau, first, item = e.marta, e.joan, e.anna, e.pau, e.first, e.item
 
     # The psychologist's open alerts page gets it live, with the patient's name.
     alert = marta.page.get_by_test_id("alerts").locator("[data-alert]")
