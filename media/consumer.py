@@ -84,7 +84,7 @@ class Consumer:
     def _attach(self, transceiver: Any, port: internals.SenderPort) -> None:
         self._transceiver = transceiver
         self._port = port
-        port.bind(self._keyframe_wanted)
+        port.bind(self._keyframe_wanted, self._bitrate_estimated)
         self._refresh_payload_type()
 
     def _refresh_payload_type(self) -> None:
@@ -100,6 +100,10 @@ class Consumer:
     def _keyframe_wanted(self) -> None:
         """The subscriber sent PLI or FIR: aiortc would ignore it here, so route it to the publisher."""
         self.producer.request_keyframe()
+
+    def _bitrate_estimated(self, bits_per_second: int) -> None:
+        """The subscriber's REMB: the producer relays the lowest of its subscribers' to the publisher."""
+        self.producer._subscriber_estimate(self.id, bits_per_second)
 
     def _await_keyframe(self) -> None:
         if self.kind == "video":

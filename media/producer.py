@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
+REMB_FRESH_S = 5.0  # a subscriber's estimate counts this long (browsers send one at least every second)
+REMB_FLOOR_BPS = 50_000  # never ask a publisher for less: below this VP8 at 360p is a slide show
+
 
 class Producer:
     """Receives one published track without decoding it and hands its packets to the consumers.
@@ -63,6 +66,9 @@ class Producer:
         self.packets_received = 0
         self.frames_forwarded = 0
         self.keyframe_requests = 0
+        # REMB: each consumer's latest estimate (bits/s, when), and what was last sent to the publisher.
+        self._estimates: dict[str, tuple[int, float]] = {}
+        self._remb_sent: tuple[int, float] | None = None
         self.closed: Signal[CloseReason] = Signal("producer.closed")
         self.paused_changed: Signal[bool] = Signal("producer.paused")
         self.keyframe_requested: Signal[None] = Signal("producer.keyframe_requested")
@@ -108,6 +114,27 @@ class Producer:
             self.keyframe_requests += 1
             self.keyframe_requested.emit(None)
 
+    @property
+    def target_bitrate(self) -> int | None:
+        """The bitrate (bits/s) last asked of the publisher through REMB; None before any."""
+        return self._remb_sent[0] if self._remb_sent else None
+
+    def _subscriber_estimate(self, consumer_id: str, bits_per_second: int) -> None:
+        """Relay the lowest fresh estimate of the subscribers to the publisher (no simulcast: everyone
+        gets the same stream, so it must fit the weakest link). Sent when it moves by more than 5 %, or
+        at least every second while estimates come in."""
+        if self.kind != "video" or self._closed:
+            return
+        now = time.monotonic()
+        self._estimates[consumer_id] = (bits_per_second, now)
+        fresh = [bps for bps, at in self._estimates.values() if now - at <= REMB_FRESH_S]
+        target = max(REMB_FLOOR_BPS, min(fresh))
+        last = self._remb_sent
+        if last is not None and abs(target - last[0]) <= last[0] * 0.05 and now - last[1] < 1.0:
+            return
+        if internals.send_remb(self._receiver, target):
+            self._remb_sent = (target, now)
+
     def take_audio_level(self) -> int | None:
         """Mean RFC 6464 level (-dBov, 0 loudest) since the last call; None if no level arrived."""
         if self._level_count == 0:
@@ -135,6 +162,7 @@ class Producer:
 
     def _remove_consumer(self, consumer: Consumer) -> None:
         self._consumers.pop(consumer.id, None)
+        self._estimates.pop(consumer.id, None)
 
     def _on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
         # Synchronous, in the datagram callback: one packet in fans out to every consumer at once.

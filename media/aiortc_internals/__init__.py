@@ -45,11 +45,16 @@ The touches:
 9. SRTP (``srtp.py``): ``SrtpCall`` calls libsrtp's protect/unprotect directly on a pylibsrtp
    ``Session``, without the wrapper's per-call allocation; used by the wire and inline receiving.
 
+10. REMB (``bitrate.py``): a subscriber's receiver-estimated maximum bitrate reaches its forwarding
+    sender (aiortc only hands it to an encoder), and the SFU sends REMB to a publisher from the
+    receiver of its track.
+
 ``install()`` (``patches.py``) applies the process-wide patches of 3, 6 and 8.
 """
 
 from __future__ import annotations
 
+from media.aiortc_internals.bitrate import send_remb, watch_remb
 from media.aiortc_internals.ice import configure_ice
 from media.aiortc_internals.inline import inline_packets, install_inline_receive
 from media.aiortc_internals.malformed import malformed_packets
@@ -69,10 +74,13 @@ from media.aiortc_internals.testing import (
     CodecCounts,
     count_codec_instances,
     drop_outgoing_rtp,
+    encoder_target_bitrate,
     on_keyframe_request,
     rtx_packets_received,
     send_pli,
     send_raw_rtp,
+    send_remb_for,
+    stop_bandwidth_estimation,
 )
 from media.aiortc_internals.wire import SrtpWire, wire_for
 
@@ -91,6 +99,7 @@ __all__ = [
     "detach_forwarding",
     "drop_outgoing_rtp",
     "encoder_created",
+    "encoder_target_bitrate",
     "inline_packets",
     "install",
     "install_inline_receive",
@@ -103,5 +112,9 @@ __all__ = [
     "rtx_packets_received",
     "send_pli",
     "send_raw_rtp",
+    "send_remb",
+    "send_remb_for",
+    "stop_bandwidth_estimation",
+    "watch_remb",
     "wire_for",
 ]

@@ -20,6 +20,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
 
+from media.aiortc_internals.bitrate import watch_remb
 from media.aiortc_internals.wire import SrtpWire, wire_for
 
 
@@ -56,8 +57,8 @@ class SenderPort:
     ``RtpPacket`` per packet sent).
     """
 
-    __slots__ = ("_ext", "_history", "_on_keyframe_request", "_ready", "_rtx_seq", "_sender", "_seq",
-                 "_ssrc", "_wire", "sent")
+    __slots__ = ("_ext", "_history", "_on_bitrate", "_on_keyframe_request", "_ready", "_rtx_seq", "_sender",
+                 "_seq", "_ssrc", "_wire", "sent")
 
     def __init__(self, sender: RTCRtpSender, on_keyframe_request: Callable[[], None]) -> None:
         self._sender = sender
@@ -66,6 +67,7 @@ class SenderPort:
         self._ssrc: int = sender._ssrc
         self._history: list[_Sent | None] = [None] * RTP_HISTORY_SIZE
         self._on_keyframe_request = on_keyframe_request
+        self._on_bitrate: Callable[[int], None] = _ignore_bitrate
         self._ext: _ExtensionLayout | None = None
         self._wire: SrtpWire | None = None
         self._ready = False
@@ -74,16 +76,22 @@ class SenderPort:
         # packet; instance attributes shadow both methods.
         sender._send_keyframe = self._keyframe_requested  # type: ignore[method-assign,unused-ignore]
         sender._retransmit = self._retransmit  # type: ignore[method-assign,unused-ignore]
+        watch_remb(sender, self._bitrate_estimated)
 
     def _keyframe_requested(self) -> None:
         self._on_keyframe_request()
 
-    def bind(self, on_keyframe_request: Callable[[], None]) -> None:
-        """Route this sender's PLI/FIR to another consumer (the transceiver was reused)."""
+    def _bitrate_estimated(self, bits_per_second: int) -> None:
+        self._on_bitrate(bits_per_second)
+
+    def bind(self, on_keyframe_request: Callable[[], None], on_bitrate: Callable[[int], None] | None = None) -> None:
+        """Route this sender's PLI/FIR and REMB to a consumer (the transceiver may be reused)."""
         self._on_keyframe_request = on_keyframe_request
+        self._on_bitrate = on_bitrate or _ignore_bitrate
 
     def detach(self) -> None:
         self._on_keyframe_request = _ignore
+        self._on_bitrate = _ignore_bitrate
 
     @property
     def ready(self) -> bool:
@@ -183,6 +191,10 @@ class _ExtensionLayout:
 
 
 def _ignore() -> None:
+    return None
+
+
+def _ignore_bitrate(_bits_per_second: int) -> None:
     return None
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc import rtcrtpreceiver as _receiver_module
 from aiortc import rtcrtpsender as _sender_module
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, pack_remb_fci
 from aiortc.rtp import is_rtcp as _is_rtcp
 
 from media.aiortc_internals.background import spawn
@@ -58,11 +59,33 @@ def count_codec_instances() -> Iterator[CodecCounts]:
 
 def send_pli(receiver: RTCRtpReceiver) -> None:
     """Make a (client) receiver send a PLI for the stream it receives."""
-    ssrcs = list(receiver._RTCRtpReceiver__remote_streams)  # type: ignore[attr-defined,unused-ignore]
+    for ssrc in _media_ssrcs(receiver):
+        spawn(receiver._send_rtcp_pli(ssrc))
+
+
+def _media_ssrcs(receiver: RTCRtpReceiver) -> list[int]:
     rtx = set(receiver._RTCRtpReceiver__rtx_ssrc)  # type: ignore[attr-defined,unused-ignore]
-    for ssrc in ssrcs:
-        if ssrc not in rtx:
-            spawn(receiver._send_rtcp_pli(ssrc))
+    return [s for s in receiver._RTCRtpReceiver__remote_streams if s not in rtx]  # type: ignore[attr-defined,unused-ignore]
+
+
+def send_remb_for(receiver: RTCRtpReceiver, bitrate: int) -> None:
+    """Make a (client) receiver send a REMB of ``bitrate`` bits/s for the stream it receives."""
+    rtcp_ssrc = receiver._RTCRtpReceiver__rtcp_ssrc  # type: ignore[attr-defined,unused-ignore]
+    ssrcs = _media_ssrcs(receiver)
+    if rtcp_ssrc is not None and ssrcs:
+        packet = RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(bitrate, ssrcs))
+        spawn(receiver._send_rtcp(packet))
+
+
+def stop_bandwidth_estimation(receiver: RTCRtpReceiver) -> None:
+    """A (client) receiver stops sending its own REMB, so a test decides every estimate it sends."""
+    receiver._RTCRtpReceiver__remote_bitrate_estimator = None  # type: ignore[attr-defined,unused-ignore]
+
+
+def encoder_target_bitrate(sender: RTCRtpSender) -> int | None:
+    """The bitrate a (client) sender's video encoder aims at: what the REMB it received asked for."""
+    encoder = sender._RTCRtpSender__encoder  # type: ignore[attr-defined,unused-ignore]
+    return getattr(encoder, "target_bitrate", None)
 
 
 def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:

@@ -75,6 +75,11 @@ async def test_the_private_names_the_sfu_relies_on_still_exist() -> None:
     # Touch 2: a NACK reaches the port through sender._retransmit; RTX needs the negotiated type.
     assert "await self._retransmit(seq)" in inspect.getsource(RTCRtpSender._handle_rtcp_packet)
     assert hasattr(sender, "_RTCRtpSender__rtx_payload_type")
+    # Touch 10 (REMB): the sender parses REMB itself for an encoder; the router routes it by its FCI.
+    assert "unpack_remb_fci" in inspect.getsource(RTCRtpSender._handle_rtcp_packet)
+    assert "unpack_remb_fci(packet.fci)" in inspect.getsource(rtcdtlstransport.RtpRouter.route_rtcp)
+    for name in ("__rtcp_ssrc", "__remote_bitrate_estimator"):
+        assert hasattr(receiver, f"_RTCRtpReceiver{name}"), name
     # Touch 7 (the wire): DTLS state, SRTP session and counters; aioice's nominated pair.
     dtls = sender.transport
     for name in ("_state", "_tx_srtp", "_rx_srtp", "_rtp_router", "_rtp_header_extensions_map",

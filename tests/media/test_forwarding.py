@@ -102,6 +102,49 @@ async def test_a_subscribers_picture_loss_indication_reaches_the_publisher(worke
         await client.close()
 
 
+async def test_the_weakest_subscribers_bandwidth_estimate_reaches_the_publishers_encoder(worker: MediaWorker) -> None:
+    """REMB: aiortc hands a subscriber's estimate only to an encoder, which a forwarding sender lacks."""
+    router = worker.create_router(RouterId("remb"))
+    signaling = Signaling()
+    _, ana = await join(router, signaling, "ana")
+    (tb, ben), (tc, cai) = [await join(router, signaling, name, publish=False) for name in ("ben", "cai")]
+    await signaling.settle()
+    assert await eventually(lambda: decoded_from_everyone(tb, ben, 5) and decoded_from_everyone(tc, cai, 5))
+    receivers = {}
+    for transport, client in ((tb, ben), (tc, cai)):
+        video = next(c for c in transport.consumers if c.kind == "video")
+        receivers[client.name] = client.receiver_for(video.mid)
+        internals.stop_bandwidth_estimation(receivers[client.name])  # the test decides every estimate
+    producer = next(p for p in router.producers if p.kind == "video")
+
+    async def estimates(**bitrates: int) -> None:
+        for name, bitrate in bitrates.items():
+            internals.send_remb_for(receivers[name], bitrate)
+        await asyncio.sleep(0.2)
+
+    # Ben's link is poor, Cai's is fine: Ana's encoder aims at Ben's estimate.
+    for _ in range(3):
+        await estimates(ben=300_000, cai=900_000)
+    assert producer.target_bitrate == 300_000
+    assert await eventually(lambda: internals.encoder_target_bitrate(ana.video_sender) == 300_000, within=3)
+
+    # Ben leaves: the next estimates count only Cai's, and Ana's encoder goes back up.
+    await ben.close()
+    tb.close()  # what signaling does when Ben leaves: his consumers close, and his estimate with them
+    for _ in range(3):
+        await estimates(cai=900_000)
+    assert producer.target_bitrate == 900_000
+    assert await eventually(lambda: internals.encoder_target_bitrate(ana.video_sender) == 900_000, within=3)
+
+    # Nobody is asked for less than the floor, however bad a link claims to be (aiortc's own VP8 encoder
+    # would then clamp to 250 kbps; a browser goes lower).
+    for _ in range(2):
+        await estimates(cai=1_000)
+    assert producer.target_bitrate == 50_000
+    for client in (ana, cai):
+        await client.close()
+
+
 async def test_a_muted_producer_stops_reaching_the_others_and_comes_back_when_resumed(
     worker: MediaWorker,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from playwright.async_api import expect
@@ -43,6 +44,12 @@ async def test_a_patient_on_another_server_process_is_taken_to_the_session_and_s
         await assert_remote_videos_play(marta, [laia])
     except AssertionError as err:
         raise AssertionError("\n".join([str(err), *sfu_report(holder)])) from None
+    # Chromium's bandwidth estimates (REMB) reach each video producer, which relays them to the publisher.
+    videos = [p for r in holder.services.live_video.worker.routers for p in r.producers if p.kind == "video"]
+    deadline = asyncio.get_running_loop().time() + 10
+    while not all(p.target_bitrate for p in videos):
+        assert asyncio.get_running_loop().time() < deadline, [p.target_bitrate for p in videos]
+        await asyncio.sleep(0.2)
     # All of it ran on the holder: the process Laia's app came from has no media session at all.
     assert [len(r.transports) for r in holder.services.live_video.worker.routers] == [2]
     assert web_server.services.live_video.worker.routers == []
