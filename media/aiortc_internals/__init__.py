@@ -49,6 +49,9 @@ The touches:
     sender (aiortc only hands it to an encoder), and the SFU sends REMB to a publisher from the
     receiver of its track.
 
+11. Sender reports (``reports.py``): aiortc's RTCP task per sender is replaced by one ``Reports`` task
+    per transport, which sends every forwarding port's SR and SDES in compound packets.
+
 ``install()`` (``patches.py``) applies the process-wide patches of 3, 6 and 8.
 """
 
@@ -67,6 +70,7 @@ from media.aiortc_internals.receiving import (
     make_forwarding,
     request_keyframe,
 )
+from media.aiortc_internals.reports import reports_for
 from media.aiortc_internals.rtx_routing import routed_ssrcs
 from media.aiortc_internals.sending import IdleTrack, SenderPort, encoder_created, negotiated_codecs
 from media.aiortc_internals.srtp import SrtpCall
@@ -80,6 +84,7 @@ from media.aiortc_internals.testing import (
     send_pli,
     send_raw_rtp,
     send_remb_for,
+    sender_reports_received,
     stop_bandwidth_estimation,
 )
 from media.aiortc_internals.wire import SrtpWire, wire_for
@@ -107,6 +112,7 @@ __all__ = [
     "malformed_packets",
     "negotiated_codecs",
     "on_keyframe_request",
+    "reports_for",
     "request_keyframe",
     "routed_ssrcs",
     "rtx_packets_received",
@@ -114,6 +120,7 @@ __all__ = [
     "send_raw_rtp",
     "send_remb",
     "send_remb_for",
+    "sender_reports_received",
     "stop_bandwidth_estimation",
     "watch_remb",
     "wire_for",

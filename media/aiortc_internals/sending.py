@@ -18,9 +18,10 @@ from aiortc import RTCRtpSender
 from aiortc import rtcrtpsender as _sender_module
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
+from aiortc.rtp import RTP_HISTORY_SIZE, RtcpSenderInfo, RtpPacket
 
 from media.aiortc_internals.bitrate import watch_remb
+from media.aiortc_internals.reports import SenderReport, reports_for, sender_cname, take_over_reports
 from media.aiortc_internals.wire import SrtpWire, wire_for
 
 
@@ -57,8 +58,8 @@ class SenderPort:
     ``RtpPacket`` per packet sent).
     """
 
-    __slots__ = ("_ext", "_history", "_on_bitrate", "_on_keyframe_request", "_ready", "_rtx_seq", "_sender",
-                 "_seq", "_ssrc", "_wire", "sent")
+    __slots__ = ("_attached", "_ext", "_history", "_last_sent_at", "_last_timestamp", "_octets", "_on_bitrate",
+                 "_on_keyframe_request", "_ready", "_rtx_seq", "_sender", "_seq", "_ssrc", "_wire", "sent")
 
     def __init__(self, sender: RTCRtpSender, on_keyframe_request: Callable[[], None]) -> None:
         self._sender = sender
@@ -71,12 +72,18 @@ class SenderPort:
         self._ext: _ExtensionLayout | None = None
         self._wire: SrtpWire | None = None
         self._ready = False
+        self._attached = True
+        # Sender-report counters (touch 11 sends the reports): packets are ``sent``.
+        self._last_sent_at = 0.0
+        self._last_timestamp = 0
+        self._octets = 0
         self.sent = 0
         # aiortc calls sender._send_keyframe() on PLI/FIR and sender._retransmit(seq) for each NACKed
         # packet; instance attributes shadow both methods.
         sender._send_keyframe = self._keyframe_requested  # type: ignore[method-assign,unused-ignore]
         sender._retransmit = self._retransmit  # type: ignore[method-assign,unused-ignore]
         watch_remb(sender, self._bitrate_estimated)
+        take_over_reports(sender)
 
     def _keyframe_requested(self) -> None:
         self._on_keyframe_request()
@@ -88,10 +95,24 @@ class SenderPort:
         """Route this sender's PLI/FIR and REMB to a consumer (the transceiver may be reused)."""
         self._on_keyframe_request = on_keyframe_request
         self._on_bitrate = on_bitrate or _ignore_bitrate
+        self._attached = True
 
     def detach(self) -> None:
         self._on_keyframe_request = _ignore
         self._on_bitrate = _ignore_bitrate
+        self._attached = False
+
+    def _report(self) -> SenderReport | None:
+        """This sender's report for ``Reports``: None until it sent something, or once detached."""
+        if not self.sent or not self._attached:
+            return None
+        info = RtcpSenderInfo(
+            ntp_timestamp=int((self._last_sent_at + _NTP_OFFSET) * 4294967296.0),
+            rtp_timestamp=self._last_timestamp,
+            packet_count=self.sent & 0xFFFFFFFF,
+            octet_count=self._octets & 0xFFFFFFFF,
+        )
+        return self._ssrc, info, sender_cname(self._sender)
 
     @property
     def ready(self) -> bool:
@@ -99,6 +120,7 @@ class SenderPort:
         if not self._ready and self._sender._RTCRtpSender__started:  # type: ignore[attr-defined,unused-ignore]
             self._ext = _ExtensionLayout(self._sender)
             self._wire = wire_for(self._sender.transport)
+            reports_for(self._sender.transport).add(self._report)
             self._ready = True
         return self._ready
 
@@ -119,12 +141,10 @@ class SenderPort:
         if not wire.send(header + ext.render(now, level) + payload):
             return
         self._history[seq % RTP_HISTORY_SIZE] = (seq, payload_type, marker, timestamp, level, payload)
-        # Sender-report counters, so subscribers can sync audio and video.
-        sender = self._sender
-        sender._RTCRtpSender__ntp_timestamp = int((now + _NTP_OFFSET) * 4294967296.0)  # type: ignore[attr-defined,unused-ignore]
-        sender._RTCRtpSender__rtp_timestamp = timestamp  # type: ignore[attr-defined,unused-ignore]
-        sender._RTCRtpSender__octet_count += len(payload)  # type: ignore[attr-defined,unused-ignore]
-        sender._RTCRtpSender__packet_count += 1  # type: ignore[attr-defined,unused-ignore]
+        # For the sender reports, so subscribers can sync audio and video.
+        self._last_sent_at = now
+        self._last_timestamp = timestamp
+        self._octets += len(payload)
         self.sent += 1
 
     async def _retransmit(self, sequence_number: int) -> None:

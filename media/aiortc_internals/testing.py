@@ -17,7 +17,7 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc import rtcrtpreceiver as _receiver_module
 from aiortc import rtcrtpsender as _sender_module
-from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, pack_remb_fci
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpSrPacket, pack_remb_fci
 from aiortc.rtp import is_rtcp as _is_rtcp
 
 from media.aiortc_internals.background import spawn
@@ -75,6 +75,20 @@ def send_remb_for(receiver: RTCRtpReceiver, bitrate: int) -> None:
     if rtcp_ssrc is not None and ssrcs:
         packet = RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(bitrate, ssrcs))
         spawn(receiver._send_rtcp(packet))
+
+
+def sender_reports_received(receiver: RTCRtpReceiver) -> list[RtcpSrPacket]:
+    """Start recording the sender reports a (client) receiver gets; the list fills as they arrive."""
+    received: list[RtcpSrPacket] = []
+    original = receiver._handle_rtcp_packet
+
+    async def handle_rtcp_packet(packet: Any) -> None:
+        if isinstance(packet, RtcpSrPacket):
+            received.append(packet)
+        await original(packet)
+
+    receiver._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign,unused-ignore]
+    return received
 
 
 def stop_bandwidth_estimation(receiver: RTCRtpReceiver) -> None:

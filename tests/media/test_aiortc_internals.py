@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import struct
+import time
 
 import aioice.ice
 import aiortc
@@ -80,6 +81,10 @@ async def test_the_private_names_the_sfu_relies_on_still_exist() -> None:
     assert "unpack_remb_fci(packet.fci)" in inspect.getsource(rtcdtlstransport.RtpRouter.route_rtcp)
     for name in ("__rtcp_ssrc", "__remote_bitrate_estimator"):
         assert hasattr(receiver, f"_RTCRtpReceiver{name}"), name
+    # Touch 11 (reports): send() starts _run_rtcp, stop() waits for its two events.
+    assert "asyncio.ensure_future(self._run_rtcp())" in inspect.getsource(RTCRtpSender.send)
+    for name in ("__rtcp_started", "__rtcp_exited", "__cname"):
+        assert hasattr(sender, f"_RTCRtpSender{name}"), name
     # Touch 7 (the wire): DTLS state, SRTP session and counters; aioice's nominated pair.
     dtls = sender.transport
     for name in ("_state", "_tx_srtp", "_rx_srtp", "_rtp_router", "_rtp_header_extensions_map",
@@ -262,3 +267,40 @@ def test_direct_srtp_calls_interoperate_with_pylibsrtp_and_refuse_replays_and_fo
     assert unprotect(bytes(forged)) is None  # fails authentication
     assert unprotect(wire[2]) == packets[2]
     assert protect(b"\x80" * 70_000) is None  # longer than the session's buffer
+
+
+async def test_each_subscriber_gets_sender_reports_for_every_stream_in_few_compound_packets(
+    worker: MediaWorker,
+) -> None:
+    """Touch 11: one reports task per transport sends every forwarding sender's SR (with the counts the
+    subscriber needs for lip sync and statistics), and a stopped transport stops cleanly."""
+    router = worker.create_router(RouterId("reports"))
+    signaling = Signaling()
+    people = {name: Client(name, publish=name != "dan") for name in ("ana", "ben", "cai", "dan")}
+    transports = {name: router.create_transport(TransportId(name)) for name in people}
+    for name, client in people.items():
+        await signaling.join(transports[name], client)
+    await signaling.settle()
+    dan, dan_transport = people["dan"], transports["dan"]
+    assert await eventually(lambda: len(dan.decoded) == 6 and min(dan.decoded.values()) > 3, within=10)
+
+    received = {c.id: internals.sender_reports_received(dan.receiver_for(c.mid)) for c in dan_transport.consumers}
+    dtls = dan_transport.peer_connection.getTransceivers()[0].sender.transport
+    compound_before = internals.reports_for(dtls).sent
+    assert await eventually(lambda: all(len(r) >= 2 for r in received.values()), within=6)
+    compound_sent = internals.reports_for(dtls).sent - compound_before
+    reports = sum(len(r) for r in received.values())
+    assert compound_sent * 2 <= reports  # six streams, reported together rather than one packet each
+    for consumer in dan_transport.consumers:
+        latest = received[consumer.id][-1]
+        sender = next(t.sender for t in dan_transport.peer_connection.getTransceivers() if t.mid == consumer.mid)
+        assert latest.ssrc == sender._ssrc
+        assert 0 < latest.sender_info.packet_count <= consumer.packets_sent
+        unix_seconds = latest.sender_info.ntp_timestamp / 2**32 - 2208988800
+        assert abs(unix_seconds - time.time()) < 5
+    router.close()
+    await router.wait_closed()
+    task = internals.reports_for(dtls)._task
+    assert task is not None and await eventually(task.done, within=1)  # it ends with its transport
+    for client in people.values():
+        await client.close()
