@@ -18,6 +18,7 @@ from aiortc.rtp import RtpPacket, unwrap_rtx
 
 from media.aiortc_internals.background import spawn
 from media.aiortc_internals.inline import install_inline_receive
+from media.aiortc_internals.reports import reports_for, take_over_reports
 
 PacketSink = Callable[[RtpPacket, RTCRtpCodecParameters], None]
 """Receives each RTP packet of a forwarded track (RTX already unwrapped) with its codec. Synchronous:
@@ -40,6 +41,7 @@ class ForwardingReceiver(RTCRtpReceiver):  # type: ignore[misc,unused-ignore]
         if not started:
             # aiortc always starts a decoder thread; stop it at once: this receiver never decodes.
             self._RTCRtpReceiver__stop_decoder()  # type: ignore[attr-defined,unused-ignore]
+            reports_for(self.transport).add_receiver(self)  # its RR goes out with the transport's reports
 
     async def _handle_rtp_packet(self, packet: RtpPacket, arrival_time_ms: int) -> None:
         # The first packets come through aiortc's receive task; from then on the transport's packets
@@ -90,6 +92,7 @@ def make_forwarding(receiver: RTCRtpReceiver, sink: PacketSink) -> None:
     if not isinstance(receiver, ForwardingReceiver):
         receiver.__class__ = ForwardingReceiver
         receiver._media_ssrc = None  # type: ignore[attr-defined,unused-ignore]
+        take_over_reports(receiver)
     assert isinstance(receiver, ForwardingReceiver)
     receiver._sink = sink
 
@@ -97,6 +100,7 @@ def make_forwarding(receiver: RTCRtpReceiver, sink: PacketSink) -> None:
 def detach_forwarding(receiver: RTCRtpReceiver) -> None:
     if isinstance(receiver, ForwardingReceiver):
         receiver._sink = None
+        reports_for(receiver.transport).remove_receiver(receiver)
 
 
 def request_keyframe(receiver: RTCRtpReceiver) -> bool:

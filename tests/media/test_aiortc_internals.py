@@ -81,10 +81,13 @@ async def test_the_private_names_the_sfu_relies_on_still_exist() -> None:
     assert "unpack_remb_fci(packet.fci)" in inspect.getsource(rtcdtlstransport.RtpRouter.route_rtcp)
     for name in ("__rtcp_ssrc", "__remote_bitrate_estimator"):
         assert hasattr(receiver, f"_RTCRtpReceiver{name}"), name
-    # Touch 11 (reports): send() starts _run_rtcp, stop() waits for its two events.
+    # Touch 11 (reports): send()/receive() start _run_rtcp, stop() waits for its two events.
     assert "asyncio.ensure_future(self._run_rtcp())" in inspect.getsource(RTCRtpSender.send)
+    assert "asyncio.ensure_future(self._run_rtcp())" in inspect.getsource(RTCRtpReceiver.receive)
     for name in ("__rtcp_started", "__rtcp_exited", "__cname"):
         assert hasattr(sender, f"_RTCRtpSender{name}"), name
+    for name in ("__rtcp_started", "__rtcp_exited", "__lsr", "__lsr_time"):
+        assert hasattr(receiver, f"_RTCRtpReceiver{name}"), name
     # Touch 7 (the wire): DTLS state, SRTP session and counters; aioice's nominated pair.
     dtls = sender.transport
     for name in ("_state", "_tx_srtp", "_rx_srtp", "_rtp_router", "_rtp_header_extensions_map",
@@ -269,7 +272,7 @@ def test_direct_srtp_calls_interoperate_with_pylibsrtp_and_refuse_replays_and_fo
     assert protect(b"\x80" * 70_000) is None  # longer than the session's buffer
 
 
-async def test_each_subscriber_gets_sender_reports_for_every_stream_in_few_compound_packets(
+async def test_reports_for_every_stream_travel_together_in_few_compound_packets(
     worker: MediaWorker,
 ) -> None:
     """Touch 11: one reports task per transport sends every forwarding sender's SR (with the counts the
@@ -298,6 +301,10 @@ async def test_each_subscriber_gets_sender_reports_for_every_stream_in_few_compo
         assert 0 < latest.sender_info.packet_count <= consumer.packets_sent
         unix_seconds = latest.sender_info.ntp_timestamp / 2**32 - 2208988800
         assert abs(unix_seconds - time.time()) < 5
+    # The server's receiver reports reach the publishers, in the same compound packets.
+    ana_stats = await people["ana"].video_sender.getStats()
+    remote = [s for s in ana_stats.values() if s.type == "remote-inbound-rtp"]
+    assert remote and remote[0].packetsReceived > 0, remote
     router.close()
     await router.wait_closed()
     task = internals.reports_for(dtls)._task
