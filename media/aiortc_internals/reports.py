@@ -88,7 +88,8 @@ def sender_cname(sender: RTCRtpSender) -> bytes:
 
 
 class Reports:
-    """The sender reports of one DTLS transport, every 0.5-1.5 s (RFC 3550's randomised interval)."""
+    """The RTCP reports (SR, RR, SDES) of one DTLS transport, every 0.5-1.5 s (RFC 3550's randomised
+    interval). It stops when the transport closes or fails."""
 
     def __init__(self, dtls: RTCDtlsTransport) -> None:
         self._dtls = dtls
