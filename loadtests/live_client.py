@@ -10,63 +10,16 @@ a goodbye while the socket stays up. The tests and loadtests/video_demo.py use i
 from __future__ import annotations
 
 import asyncio
-import fractions
 import json
-import math
 import re
-import struct
 import sys
 from collections import Counter
 from typing import Any, Protocol
 
 import socketio
-from aiortc import MediaStreamTrack, RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from av import AudioFrame, VideoFrame
+from aiortc import MediaStreamTrack, RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
 
-FPS = 15
-
-
-class SyntheticVideo(MediaStreamTrack):  # type: ignore[misc]
-    """Small changing frames at 15 fps: cheap to encode, real VP8 on the wire."""
-
-    kind = "video"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._count = 0
-        self._start: float | None = None
-
-    async def recv(self) -> VideoFrame:
-        loop = asyncio.get_running_loop()
-        self._start = self._start if self._start is not None else loop.time()
-        await asyncio.sleep(max(0.0, self._start + self._count / FPS - loop.time()))
-        frame = VideoFrame(width=160, height=120, format="yuv420p")
-        frame.planes[0].update(bytes([(self._count * 7) % 256]) * frame.planes[0].buffer_size)
-        frame.pts, frame.time_base = self._count * (90000 // FPS), fractions.Fraction(1, 90000)
-        self._count += 1
-        return frame
-
-
-class SyntheticAudio(MediaStreamTrack):  # type: ignore[misc]
-    """20 ms frames of a quiet tone at 8 kHz (Opus on the wire)."""
-
-    kind = "audio"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._count = 0
-        self._start: float | None = None
-        self._pcm = struct.pack("<160h", *(int(3000 * math.sin(2 * math.pi * 440 * i / 8000)) for i in range(160)))
-
-    async def recv(self) -> AudioFrame:
-        loop = asyncio.get_running_loop()
-        self._start = self._start if self._start is not None else loop.time()
-        await asyncio.sleep(max(0.0, self._start + self._count * 0.02 - loop.time()))
-        frame = AudioFrame(format="s16", layout="mono", samples=160)
-        frame.planes[0].update(self._pcm)
-        frame.sample_rate, frame.pts, frame.time_base = 8000, self._count * 160, fractions.Fraction(1, 8000)
-        self._count += 1
-        return frame
+from loadtests.synthetic_media import SdpPeer, SyntheticAudio, SyntheticVideo
 
 
 class MediaPeer(Protocol):
@@ -77,7 +30,7 @@ class MediaPeer(Protocol):
     async def close(self) -> None: ...
 
 
-class LocalPeer:
+class LocalPeer(SdpPeer):
     """An RTCPeerConnection in this process that publishes synthetic tracks and decodes what it receives."""
 
     def __init__(self, publish: bool = True, ice_servers: list[Any] | None = None) -> None:
@@ -87,7 +40,7 @@ class LocalPeer:
         self._readers: list[asyncio.Task[None]] = []
         if publish:
             self.pc.addTransceiver(SyntheticVideo(), direction="sendonly")
-            self.pc.addTransceiver(SyntheticAudio(), direction="sendonly")
+            self.pc.addTransceiver(SyntheticAudio(amplitude=3000), direction="sendonly")
         else:  # a receive-only participant still offers first, so the server can answer
             self.pc.addTransceiver("audio", direction="recvonly")
         self.pc.on("track", self._on_track)
@@ -103,18 +56,6 @@ class LocalPeer:
                 self.counts[mid] += 1
         except Exception:
             return
-
-    async def offer(self) -> str:
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        return str(self.pc.localDescription.sdp)
-
-    async def accept_answer(self, sdp: str) -> None:
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
-
-    async def answer(self, offer_sdp: str) -> str:
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
-        return str(self.pc.localDescription.sdp)
 
     async def decoded(self) -> dict[str, int]:
         return dict(self.counts)
