@@ -149,15 +149,25 @@ async def test_the_queue_is_paginated_newest_first(
     assert seen == list(reversed(ids)) and first["more"] and not third["more"]
 
 
-async def test_a_held_message_is_approved_by_a_mentor_and_reaches_the_room(
+async def a_held_message(
     make_room: RoomFactory, patient_at: PatientFactory, chat_client: ClientFactory, psychologist: TestUser
-) -> None:
-    room, _staff, mentor, member, _, _ = await community(make_room, patient_at, chat_client, psychologist)
+) -> tuple[Room, ChatClient, ChatClient, ChatClient, ChatClient, dict[str, Any]]:
+    """The community room with one more member, and a member's message the pipeline held (a phone
+    number), already in the mentor's view: (room, staff, mentor, author, other member, held ack)."""
+    room, staff, mentor, member, _, _ = await community(make_room, patient_at, chat_client, psychologist)
     other = await chat_client(await patient_at(3))
     await other.join(room.id)
     held = await member.send(room.id, "call me on 612 345 678")
     assert held["visibility"] == "held"
     await mentor.wait_until(lambda: held["id"] in mentor.rooms[room.id].messages)
+    return room, staff, mentor, member, other, held
+
+
+async def test_a_held_message_is_approved_by_a_mentor_and_reaches_the_room(
+    make_room: RoomFactory, patient_at: PatientFactory, chat_client: ClientFactory, psychologist: TestUser
+) -> None:
+    room, _staff, mentor, _author, other, held = await a_held_message(
+        make_room, patient_at, chat_client, psychologist)
     await asyncio.sleep(0.2)
     assert held["id"] not in other.rooms[room.id].messages
     assert (await mentor.call("mod_approve", {"message": held["id"]}))["visibility"] == "visible"
@@ -168,11 +178,8 @@ async def test_a_rejected_held_message_stays_private_the_room_never_learns_it_ex
     make_room: RoomFactory, patient_at: PatientFactory, chat_client: ClientFactory, psychologist: TestUser
 ) -> None:
     """Rejecting used to turn the message into a tombstone every member saw under its author's name."""
-    room, staff, mentor, member, _, _ = await community(make_room, patient_at, chat_client, psychologist)
-    other = await chat_client(await patient_at(3))
-    await other.join(room.id)
-    held = await member.send(room.id, "call me on 612 345 678")
-    await mentor.wait_until(lambda: held["id"] in mentor.rooms[room.id].messages)
+    room, staff, mentor, member, other, held = await a_held_message(
+        make_room, patient_at, chat_client, psychologist)
     assert (await mentor.call("mod_reject", {"message": held["id"]}))["visibility"] == "rejected"
 
     # The author and the moderators see it as rejected (the author keeps her own words) ...
